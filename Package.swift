@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "genre-stream",
+    products: [
+        .executable(name: "genre-stream", targets: ["genre-stream"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Compute kernels only: no I/O, no allocation, no global state.
+        .target(name: "CKernels"),
+        // The shipped model, embedded in the binary so it works wherever it is copied.
+        .target(name: "CDefaultModel"),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .target(
+            name: "Engine",
+            dependencies: ["CKernels", "CDefaultModel", "CALSA", "CFFTW3", "CSndFile", "CSoxr"]
+        ),
+        .executableTarget(
+            name: "genre-stream",
+            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "CKernels"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

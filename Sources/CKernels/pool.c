@@ -1,0 +1,31 @@
+#include "gs_kernels.h"
+
+void gs_maxpool(const float *restrict in, int c, int h, int w, int kh, int kw,
+                float *restrict out) {
+    const int oh = h / kh, ow = w / kw;
+    for (int ch = 0; ch < c; ch++) {
+        const float *restrict src = in + (size_t)ch * h * w;
+        float *restrict dst = out + (size_t)ch * oh * ow;
+        for (int y = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++) {
+                float m = src[(size_t)(y * kh) * w + x * kw];
+                for (int dy = 0; dy < kh; dy++) {
+                    const float *row = src + (size_t)(y * kh + dy) * w + x * kw;
+                    for (int dx = 0; dx < kw; dx++) m = row[dx] > m ? row[dx] : m;
+                }
+                dst[(size_t)y * ow + x] = m;
+            }
+        }
+    }
+}
+
+void gs_global_avgpool(const float *restrict in, int c, int h, int w,
+                       float *restrict out) {
+    const size_t plane = (size_t)h * (size_t)w;
+    for (int ch = 0; ch < c; ch++) {
+        const float *restrict src = in + (size_t)ch * plane;
+        double sum = 0.0;
+        for (size_t p = 0; p < plane; p++) sum += src[p];
+        out[ch] = (float)(sum / (double)plane);
+    }
+}

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Triangular mel filters on the Slaney mel scale with Slaney (area)
+/// normalisation, built the way `librosa.filters.mel(htk=False, norm="slaney")`
+/// builds them, and stored sparsely: each band keeps only its non-zero bins.
+public struct MelFilterbank: Sendable {
+    public let nMels: Int
+    public let nBins: Int
+    /// First FFT bin of each band.
+    public let bandStart: [Int32]
+    /// Number of weights of each band.
+    public let bandLength: [Int32]
+    /// The weights of all bands, band after band.
+    public let weights: [Float]
+
+    public init(sampleRate: Int, nFFT: Int, nMels: Int, fmin: Double, fmax: Double) {
+        self.nMels = nMels
+        nBins = nFFT / 2 + 1
+        let melMin = MelFilterbank.hzToMel(fmin), melMax = MelFilterbank.hzToMel(fmax)
+        // n_mels + 2 edge frequencies, evenly spaced in mel.
+        let edges = (0..<(nMels + 2)).map { i in
+            MelFilterbank.melToHz(melMin + (melMax - melMin) * Double(i) / Double(nMels + 1))
+        }
+        let binHz = (0..<nBins).map { Double($0) * Double(sampleRate) / Double(nFFT) }
+        var starts: [Int32] = [], lengths: [Int32] = [], packed: [Float] = []
+        for m in 0..<nMels {
+            let lowerWidth = edges[m + 1] - edges[m], upperWidth = edges[m + 2] - edges[m + 1]
+            let areaNorm = 2.0 / (edges[m + 2] - edges[m])
+            var band: [(Int, Float)] = []
+            for k in 0..<nBins {
+                let rising = (binHz[k] - edges[m]) / lowerWidth
+                let falling = (edges[m + 2] - binHz[k]) / upperWidth
+                let w = max(0, min(rising, falling)) * areaNorm
+                if w > 0 { band.append((k, Float(w))) }
+            }
+            // A band narrower than one bin has no weight at all; keep it as an empty range.
+            let first = band.first?.0 ?? 0
+            let last = band.last?.0 ?? -1
+            starts.append(Int32(first))
+            lengths.append(Int32(last - first + 1))
+            // A triangle's non-zero bins are contiguous, so the band is one run.
+            packed.append(contentsOf: band.map(\.1))
+        }
+        bandStart = starts
+        bandLength = lengths
+        weights = packed
+    }
+
+    /// Dense [n_mels][n_bins] form, for tests against librosa's matrix.
+    public func dense() -> [[Float]] {
+        var matrix = [[Float]](repeating: [Float](repeating: 0, count: nBins), count: nMels)
+        var offset = 0
+        for m in 0..<nMels {
+            for j in 0..<Int(bandLength[m]) { matrix[m][Int(bandStart[m]) + j] = weights[offset + j] }
+            offset += Int(bandLength[m])
+        }
+        return matrix
+    }
+
+    // Slaney's Auditory Toolbox scale: linear below 1 kHz (200/3 Hz per mel),
+    // logarithmic above, 27 mels per factor 6.4.
+    private static let hzPerMel = 200.0 / 3.0
+    private static let breakHz = 1000.0
+    private static let breakMel = breakHz / hzPerMel
+    private static let logStep = log(6.4) / 27.0
+
+    public static func hzToMel(_ hz: Double) -> Double {
+        hz < breakHz ? hz / hzPerMel : breakMel + log(hz / breakHz) / logStep
+    }
+
+    public static func melToHz(_ mel: Double) -> Double {
+        mel < breakMel ? mel * hzPerMel : breakHz * exp(logStep * (mel - breakMel))
+    }
+}

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKernels
+
+/// The incremental log-mel frontend: mono samples at the model's rate in,
+/// one frame of `n_mels` dB values out per hop.
+///
+/// Frame `i` is the `n_fft` samples from `i * hop` (librosa `center=False`).
+/// `consume` takes whatever arrived, uses samples until a frame is complete and
+/// says how many it used; the frame is then readable until the next call. No
+/// frame is ever computed twice and nothing is allocated after `init`, so the
+/// same audio gives bit-identical frames whatever the chunk sizes.
+public final class MelFrontend {
+    public let settings: FrontendSettings
+    public let filterbank: MelFilterbank
+    /// The last completed frame, dB, band 0 lowest. Valid when `frameReady`.
+    public private(set) var frame: [Float]
+    /// Mean square of the frame's first hop of samples (the hop it advances by),
+    /// so that a window's level covers each sample exactly once.
+    public private(set) var hopMeanSquare: Double = 0
+    public private(set) var frameReady = false
+    /// Frames produced since the last reset.
+    public private(set) var framesProduced = 0
+
+    private let fft: RealFFT
+    private let window: [Float]
+    private var samples: [Float]   // the next frame's samples, `filled` of them valid
+    private var filled = 0
+    private var power: [Float]
+
+    public init(settings: FrontendSettings) throws {
+        self.settings = settings
+        filterbank = MelFilterbank(sampleRate: settings.sampleRate, nFFT: settings.nFFT, nMels: settings.nMels,
+                                   fmin: settings.fmin, fmax: settings.fmax)
+        fft = try RealFFT(size: settings.nFFT)
+        let n = settings.nFFT
+        // Periodic Hann (scipy.signal.get_window("hann", n)), as librosa uses.
+        window = (0..<n).map { i in
+            let phase = 2.0 * Double.pi * Double(i) / Double(n)
+            return Float(0.5 - 0.5 * cos(phase))
+        }
+        samples = [Float](repeating: 0, count: n)
+        power = [Float](repeating: 0, count: n / 2 + 1)
+        frame = [Float](repeating: 0, count: settings.nMels)
+    }
+
+    /// Starts a new stream: frame 0 will begin at the next sample.
+    public func reset() {
+        filled = 0
+        framesProduced = 0
+        frameReady = false
+    }
+
+    /// Uses samples from `input` until a frame completes or the input runs out;
+    /// returns how many were used. Check `frameReady` after each call.
+    public func consume(_ input: UnsafeBufferPointer<Float>) -> Int {
+        if frameReady { advance() }
+        let n = settings.nFFT
+        let used = min(n - filled, input.count)
+        samples.withUnsafeMutableBufferPointer { s in
+            (s.baseAddress! + filled).update(from: input.baseAddress!, count: used)
+        }
+        filled += used
+        if filled == n { computeFrame() }
+        return used
+    }
+
+    /// At end of stream: completes one more frame from the samples left if
+    /// they hold at least a whole hop, zero-padding the rest of the frame.
+    /// Returns true while it produced a frame; call until it returns false.
+    public func flush() -> Bool {
+        if frameReady { advance() }
+        guard filled >= settings.hopLength, filled < settings.nFFT else { return false }
+        samples.withUnsafeMutableBufferPointer { s in
+            (s.baseAddress! + filled).update(repeating: 0, count: settings.nFFT - filled)
+        }
+        let real = filled
+        filled = settings.nFFT
+        computeFrame()
+        // Only `real` of the samples exist; after the hop, the zeros must not count.
+        pendingRealSamples = real
+        return true
+    }
+
+    private var pendingRealSamples: Int? = nil
+
+    private func advance() {
+        let hop = settings.hopLength, n = settings.nFFT
+        samples.withUnsafeMutableBufferPointer { s in
+            let base = s.baseAddress!
+            base.update(from: base + hop, count: n - hop)
+        }
+        filled = (pendingRealSamples ?? n) - hop
+        pendingRealSamples = nil
+        frameReady = false
+    }
+
+    private func computeFrame() {
+        let n = settings.nFFT, hop = settings.hopLength
+        var energy = 0.0
+        samples.withUnsafeBufferPointer { s in
+            for i in 0..<n { fft.input[i] = s[i] * window[i] }
+            for i in 0..<hop { energy += Double(s[i]) * Double(s[i]) }
+        }
+        hopMeanSquare = energy / Double(hop)
+        fft.execute()
+        power.withUnsafeMutableBufferPointer { p in
+            gs_power_spectrum(fft.output, Int32(p.count), p.baseAddress!)
+            filterbank.bandStart.withUnsafeBufferPointer { starts in
+                filterbank.bandLength.withUnsafeBufferPointer { lengths in
+                    filterbank.weights.withUnsafeBufferPointer { w in
+                        frame.withUnsafeMutableBufferPointer { f in
+                            gs_mel_apply(p.baseAddress!, starts.baseAddress!, lengths.baseAddress!, w.baseAddress!,
+                                         Int32(settings.nMels), f.baseAddress!)
+                            gs_power_to_db(f.baseAddress!, Int32(f.count), Float(settings.logFloor), f.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        framesProduced += 1
+        frameReady = true
+    }
+}

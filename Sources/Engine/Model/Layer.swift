@@ -1,0 +1,75 @@
+/// One step of the network, as listed in the model file's `layers`.
+public enum Layer: Sendable, Equatable {
+    case conv3x3(name: String, inChannels: Int, outChannels: Int, relu: Bool)
+    case maxpool(kh: Int, kw: Int)
+    case globalAvgpool
+    case dense(name: String, inFeatures: Int, outFeatures: Int, relu: Bool)
+    case softmax
+
+    /// The tensors this layer reads, with the shapes it needs.
+    var tensorShapes: [(name: String, shape: [Int])] {
+        switch self {
+        case let .conv3x3(name, cin, cout, _):
+            return [(name + ".weight", [cout, cin, 3, 3]), (name + ".bias", [cout])]
+        case let .dense(name, fin, fout, _):
+            return [(name + ".weight", [fout, fin]), (name + ".bias", [fout])]
+        case .maxpool, .globalAvgpool, .softmax:
+            return []
+        }
+    }
+}
+
+/// The JSON form of a layer; decoded loosely, then checked into a `Layer`.
+struct LayerRecord: Codable {
+    var op: String
+    var name: String?
+    var inChannels: Int?
+    var outChannels: Int?
+    var inFeatures: Int?
+    var outFeatures: Int?
+    var relu: Bool?
+    var kernel: [Int]?
+
+    enum CodingKeys: String, CodingKey {
+        case op, name, relu, kernel
+        case inChannels = "in_channels", outChannels = "out_channels"
+        case inFeatures = "in_features", outFeatures = "out_features"
+    }
+
+    func layer(index: Int) throws -> Layer {
+        func need<T>(_ value: T?, _ field: String) throws -> T {
+            guard let value else { throw EngineError.model("layer \(index) (\(op)) has no \"\(field)\"") }
+            return value
+        }
+        func positive(_ value: Int, _ field: String) throws -> Int {
+            guard value > 0, value <= 65536 else {
+                throw EngineError.model("layer \(index) (\(op)) \(field) \(value) outside 1...65536")
+            }
+            return value
+        }
+        switch op {
+        case "conv3x3":
+            return .conv3x3(
+                name: try need(name, "name"),
+                inChannels: try positive(try need(inChannels, "in_channels"), "in_channels"),
+                outChannels: try positive(try need(outChannels, "out_channels"), "out_channels"),
+                relu: try need(relu, "relu"))
+        case "maxpool":
+            let k = try need(kernel, "kernel")
+            guard k.count == 2 else { throw EngineError.model("layer \(index) (maxpool) kernel has \(k.count) values, expected 2") }
+            return .maxpool(kh: try positive(k[0], "kernel height"), kw: try positive(k[1], "kernel width"))
+        case "global_avgpool":
+            return .globalAvgpool
+        case "dense":
+            return .dense(
+                name: try need(name, "name"),
+                inFeatures: try positive(try need(inFeatures, "in_features"), "in_features"),
+                outFeatures: try positive(try need(outFeatures, "out_features"), "out_features"),
+                relu: try need(relu, "relu"))
+        case "softmax":
+            return .softmax
+        default:
+            throw EngineError.model("layer \(index) has unknown op \"\(op)\" (known: conv3x3, maxpool, global_avgpool, dense, softmax)")
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import CDefaultModel
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A parsed and fully checked model file (Weights/FORMAT.md).
+///
+/// Loading either yields a model whose every tensor has the shape its layer
+/// needs, or throws `EngineError.model` naming what was expected and found.
+public struct ModelFile: Sendable {
+    public static let magic: [UInt8] = Array("GSTM".utf8)
+    public static let supportedVersion: UInt32 = 1
+    static let alignment = 64
+
+    public let name: String
+    public let labels: [String]
+    public let frontend: FrontendSettings
+    public let layers: [Layer]
+    /// Tensor data by name, float32, row-major.
+    public let tensors: [String: [Float]]
+    public let metadata: [String: String]
+
+    private struct Header: Codable {
+        var name: String?
+        var labels: [String]
+        var frontend: FrontendSettings
+        var layers: [LayerRecord]
+        var tensors: [TensorRecord]
+        var metadata: [String: String]?
+    }
+
+    private struct TensorRecord: Codable {
+        var name: String
+        var shape: [Int]
+        var dtype: String
+        var offset: Int
+    }
+
+    /// The model compiled into the binary (Weights/genre-cnn.gsm at build time).
+    public static func embedded() throws -> ModelFile {
+        let base = UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
+        return try ModelFile(bytes: base, source: "the built-in model")
+    }
+
+    public static func load(path: String) throws -> ModelFile {
+        let bytes = try readWholeFile(path: path)
+        return try bytes.withUnsafeBytes { try ModelFile(bytes: $0, source: path) }
+    }
+
+    public init(bytes: UnsafeRawBufferPointer, source: String) throws {
+        func fail(_ message: String) -> EngineError { .model("\(source): \(message)") }
+        guard bytes.count >= 16 else { throw fail("file is \(bytes.count) bytes, shorter than the 16-byte preamble") }
+        guard Array(bytes[0..<4]) == ModelFile.magic else {
+            throw fail("not a genre-stream model (magic \(Array(bytes[0..<4])), expected \"GSTM\")")
+        }
+        let version = bytes.loadLittleEndianUInt32(at: 4)
+        guard version <= ModelFile.supportedVersion else {
+            throw fail("format version \(version) is newer than this engine's \(ModelFile.supportedVersion); upgrade genre-stream")
+        }
+        guard version >= 1 else { throw fail("format version 0 is not valid") }
+        let headerLength = Int(bytes.loadLittleEndianUInt32(at: 8))
+        guard headerLength <= bytes.count - 16 else {
+            throw fail("header length \(headerLength) runs past the end of the \(bytes.count)-byte file (truncated?)")
+        }
+        let stored = bytes.loadLittleEndianUInt32(at: 12)
+        let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[16...]))
+        guard stored == computed else {
+            throw fail("checksum mismatch: file says \(hex(stored)), contents give \(hex(computed)) (corrupt or truncated)")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        } catch {
+            throw fail("header is not valid: \(describe(error))")
+        }
+        try header.frontend.validate()
+        guard !header.labels.isEmpty, Set(header.labels).count == header.labels.count else {
+            throw fail("labels must be a non-empty list of distinct names, found \(header.labels)")
+        }
+
+        let layers = try header.layers.enumerated().map { try $0.element.layer(index: $0.offset) }
+        try ModelFile.checkChain(layers, frontend: header.frontend, labelCount: header.labels.count, fail: fail)
+
+        let dataStart = (16 + headerLength + ModelFile.alignment - 1) / ModelFile.alignment * ModelFile.alignment
+        let expected = layers.flatMap { $0.tensorShapes }
+        var records: [String: TensorRecord] = [:]
+        for record in header.tensors {
+            guard records[record.name] == nil else { throw fail("tensor \(record.name) is listed twice") }
+            records[record.name] = record
+        }
+        var tensors: [String: [Float]] = [:]
+        var end = dataStart
+        for (name, shape) in expected {
+            guard let record = records.removeValue(forKey: name) else {
+                throw fail("tensor \(name) \(shape) is missing")
+            }
+            guard record.shape == shape else {
+                throw fail("tensor \(name) has shape \(record.shape), expected \(shape)")
+            }
+            guard record.dtype == "f32" else { throw fail("tensor \(name) has dtype \(record.dtype), expected f32") }
+            guard record.offset >= 0, record.offset % ModelFile.alignment == 0 else {
+                throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
+            }
+            let count = shape.reduce(1, *)
+            let start = dataStart + record.offset
+            guard start <= bytes.count, count * 4 <= bytes.count - start else {
+                throw fail("tensor \(name) (\(count * 4) bytes at \(start)) runs past the end of the \(bytes.count)-byte file (truncated?)")
+            }
+            tensors[name] = (0..<count).map { i in
+                Float(bitPattern: bytes.loadLittleEndianUInt32(at: start + 4 * i))
+            }
+            end = max(end, start + count * 4)
+        }
+        if let extra = records.keys.sorted().first {
+            throw fail("tensor \(extra) is not used by any layer (extra tensor)")
+        }
+        guard end == bytes.count else {
+            throw fail("\(bytes.count - end) trailing bytes after the last tensor (expected the file to end at \(end))")
+        }
+
+        self.name = header.name ?? "unnamed"
+        self.labels = header.labels
+        self.frontend = header.frontend
+        self.layers = layers
+        self.tensors = tensors
+        self.metadata = header.metadata ?? [:]
+    }
+
+    /// Checks that each layer accepts what the previous one produces and that
+    /// the layers are in the order the engine runs: convolutions and pools,
+    /// one global average pool, dense layers, a final softmax.
+    private static func checkChain(
+        _ layers: [Layer], frontend: FrontendSettings, labelCount: Int, fail: (String) -> EngineError
+    ) throws {
+        var channels = 1, height = frontend.nMels, width = frontend.framesPerWindow
+        var features: Int? = nil
+        for (index, layer) in layers.enumerated() {
+            let here = "layer \(index)"
+            switch layer {
+            case let .conv3x3(name, cin, cout, _):
+                guard features == nil else { throw fail("\(here) conv3x3 \(name) comes after global_avgpool") }
+                guard cin == channels else { throw fail("\(here) conv3x3 \(name) expects \(cin) input channels, the previous layer gives \(channels)") }
+                channels = cout
+            case let .maxpool(kh, kw):
+                guard features == nil else { throw fail("\(here) maxpool comes after global_avgpool") }
+                guard height / kh >= 1, width / kw >= 1 else {
+                    throw fail("\(here) maxpool [\(kh), \(kw)] leaves nothing of a \(height)x\(width) map")
+                }
+                height /= kh
+                width /= kw
+            case .globalAvgpool:
+                guard features == nil else { throw fail("\(here) is a second global_avgpool") }
+                features = channels
+            case let .dense(name, fin, fout, _):
+                guard let f = features else { throw fail("\(here) dense \(name) comes before global_avgpool") }
+                guard fin == f else { throw fail("\(here) dense \(name) expects \(fin) inputs, the previous layer gives \(f)") }
+                features = fout
+            case .softmax:
+                guard index == layers.count - 1 else { throw fail("\(here) softmax must be the last layer") }
+            }
+        }
+        guard case .softmax? = layers.last else { throw fail("the last layer must be softmax") }
+        guard let outputs = features else { throw fail("the layers have no global_avgpool") }
+        guard outputs == labelCount else {
+            throw fail("the network gives \(outputs) outputs, the model has \(labelCount) labels")
+        }
+    }
+}
+
+private func hex(_ v: UInt32) -> String {
+    let digits = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+}
+
+private func describe(_ error: Error) -> String {
+    if let decoding = error as? DecodingError {
+        switch decoding {
+        case .keyNotFound(let key, let context):
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return "missing field \"\(path)\""
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
+        case .dataCorrupted(let context):
+            return context.debugDescription
+        @unknown default:
+            return "\(decoding)"
+        }
+    }
+    return "\(error)"
+}
+
+extension UnsafeRawBufferPointer {
+    func loadLittleEndianUInt32(at offset: Int) -> UInt32 {
+        UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+}
+
+/// Reads a whole regular file; the one place model files touch the file system.
+func readWholeFile(path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw EngineError.model("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        throw EngineError.model("\(path) is not a regular file")
+    }
+    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw EngineError.model("cannot read \(path): \(n == 0 ? "file shrank while reading" : String(cString: strerror(errno)))") }
+        done += n
+    }
+    return bytes
+}

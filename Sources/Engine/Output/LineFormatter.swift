@@ -1,0 +1,111 @@
+/// The output formats: one line per window.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    /// Aligned text for people and log files.
+    case human
+    /// One JSON object per line, for `jq` and log pipelines.
+    case jsonl
+    /// Comma-separated values with a header line.
+    case csv
+}
+
+/// Which time stamps a line: the position in the stream, or the wall clock when it was written.
+public enum ClockMode: String, CaseIterable, Sendable {
+    case stream
+    case wall
+}
+
+/// Turns window results into output lines in one format.
+public struct LineFormatter {
+    public let format: OutputFormat
+    public let clock: ClockMode
+    public let labels: [String]
+    /// Genres listed in the human format's parentheses.
+    public let top: Int
+    /// Prefix human lines with the source: on when several files are processed.
+    public let showSource: Bool
+
+    public init(format: OutputFormat, clock: ClockMode, labels: [String], top: Int, showSource: Bool) {
+        self.format = format
+        self.clock = clock
+        self.labels = labels
+        self.top = top
+        self.showSource = showSource
+    }
+
+    /// The line printed once before any window (CSV's column names), if the format has one.
+    public var headerLine: String? {
+        guard format == .csv else { return nil }
+        let fixed = ["source", "window", "start_s", "end_s", "wall_time", "label", "confidence",
+                     "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps"]
+        return (fixed + labels.map { "p_" + $0 }).joined(separator: ",")
+    }
+
+    public func line(for r: WindowResult) -> String {
+        switch format {
+        case .human: return human(r)
+        case .jsonl: return json(r)
+        case .csv: return csv(r)
+        }
+    }
+
+    private func human(_ r: WindowResult) -> String {
+        typealias F = TextFormatting
+        var line = showSource ? r.source + "  " : ""
+        line += clock == .wall ? F.wallClockNow() : F.clock(r.endSeconds)
+        line += "  " + r.label.padding(9)
+        if let confidence = r.confidence {
+            line += "  " + F.fixed(confidence, 2) + "  raw " + r.rawLabel.padding(9) + "  ("
+            line += topIndices(r.probabilities).map { labels[$0] + " " + F.fixed(Double(r.probabilities[$0]), 2) }
+                .joined(separator: ", ")
+            line += ")"
+        } else {
+            line += "  level " + F.fixed(r.levelDBFS, 1) + " dBFS"
+        }
+        if r.isPartial { line += "  [partial]" }
+        if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
+        return line
+    }
+
+    private func json(_ r: WindowResult) -> String {
+        typealias F = TextFormatting
+        var line = "{\"source\":" + F.jsonString(r.source) + ",\"window\":\(r.index)"
+        line += ",\"start\":" + F.fixed(r.startSeconds, 3) + ",\"end\":" + F.fixed(r.endSeconds, 3)
+        if clock == .wall { line += ",\"wall_time\":\"" + F.wallClockNow() + "\"" }
+        line += ",\"label\":" + F.jsonString(r.label)
+        line += ",\"confidence\":" + (r.confidence.map { F.fixed($0, 4) } ?? "null")
+        line += ",\"raw_label\":" + F.jsonString(r.rawLabel)
+        line += ",\"raw_confidence\":" + (r.rawConfidence.map { F.fixed($0, 4) } ?? "null")
+        if r.probabilities.isEmpty {
+            line += ",\"probabilities\":null"
+        } else {
+            line += ",\"probabilities\":{"
+            line += labels.indices.map { F.jsonString(labels[$0]) + ":" + F.fixed(Double(r.probabilities[$0]), 4) }
+                .joined(separator: ",")
+            line += "}"
+        }
+        line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
+        line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps)}"
+        return line
+    }
+
+    private func csv(_ r: WindowResult) -> String {
+        typealias F = TextFormatting
+        var fields = [F.csvField(r.source), String(r.index), F.fixed(r.startSeconds, 3), F.fixed(r.endSeconds, 3),
+                      clock == .wall ? F.wallClockNow() : "", r.label, r.confidence.map { F.fixed($0, 4) } ?? "",
+                      r.rawLabel, r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
+                      r.isPartial ? "1" : "0", String(r.gaps)]
+        fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
+        return fields.joined(separator: ",")
+    }
+
+    /// Indices of the `top` largest probabilities, largest first.
+    private func topIndices(_ p: UnsafeBufferPointer<Float>) -> [Int] {
+        Array(p.indices.sorted { p[$0] > p[$1] }.prefix(top))
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,82 @@
+/// Pulls a source to its end and delivers its audio as mono samples at the
+/// model's rate: channels averaged (the model was trained on mono), then
+/// resampled. Shared by the classifier pipeline and the `features` tool, so the
+/// training material goes through exactly the audio path the stream does.
+public final class MonoConverter {
+    /// Frames (of any channel count) read from a source per call.
+    public static let chunkFrames = 4096
+
+    public let outputRate: Int
+    private var interleaved: [Float]
+    private var mono: [Float]
+
+    public init(outputRate: Int) {
+        self.outputRate = outputRate
+        interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * AudioLimits.maxChannels)
+        mono = [Float](repeating: 0, count: MonoConverter.chunkFrames)
+    }
+
+    /// Reads `source` until it ends, `maxSeconds` of it have been read, or a
+    /// stop is requested, and hands every piece of converted audio to `sink`,
+    /// including what the resampler holds at the end. `onGaps` hears of audio
+    /// gaps as the source reports them. Returns true when stopped by a signal.
+    public func run(
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void,
+        _ sink: (UnsafeBufferPointer<Float>) throws -> Void
+    ) throws -> Bool {
+        let format = source.format
+        guard (1...AudioLimits.maxChannels).contains(format.channels) else {
+            throw EngineError.inputFormat("\(source.name): \(format.channels) channels, at most \(AudioLimits.maxChannels) supported")
+        }
+        guard AudioLimits.sampleRates.contains(format.sampleRate) else {
+            throw EngineError.inputFormat("\(source.name): sample rate \(format.sampleRate) Hz outside \(AudioLimits.sampleRates)")
+        }
+        let resampler = try Resampler(inputRate: format.sampleRate, outputRate: outputRate, maxInput: MonoConverter.chunkFrames)
+        var framesLeft = maxSeconds.map { Int(($0 * Double(format.sampleRate)).rounded()) } ?? Int.max
+        let channels = format.channels
+        var stopped = false
+        while framesLeft > 0 {
+            if StopRequest.isSet { stopped = true; break }
+            let count = try interleaved.withUnsafeMutableBufferPointer { buffer in
+                try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(MonoConverter.chunkFrames * channels)]))
+            }
+            let gaps = source.takeDiscontinuities()
+            if gaps > 0 { onGaps(gaps) }
+            if count == 0 {
+                stopped = StopRequest.isSet
+                break
+            }
+            let frames = min(count / channels, framesLeft)
+            framesLeft -= frames
+            downmix(frames: frames, channels: channels)
+            try mono.withUnsafeBufferPointer { m in
+                try resampler.process(UnsafeBufferPointer(rebasing: m[0..<frames]), sink)
+            }
+        }
+        try resampler.flush(sink)
+        return stopped
+    }
+
+    private func downmix(frames: Int, channels: Int) {
+        interleaved.withUnsafeBufferPointer { src in
+            mono.withUnsafeMutableBufferPointer { dst in
+                if channels == 1 {
+                    dst.baseAddress!.update(from: src.baseAddress!, count: frames)
+                    return
+                }
+                let scale = 1 / Float(channels)
+                for f in 0..<frames {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += src[f * channels + c] }
+                    dst[f] = sum * scale
+                }
+            }
+        }
+    }
+}
+
+/// Limits on what a source may declare, shared by every source.
+public enum AudioLimits {
+    public static let maxChannels = 64
+    public static let sampleRates = 1000...768_000
+}

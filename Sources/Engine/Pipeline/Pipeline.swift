@@ -1,0 +1,136 @@
+/// Settings of a run that are not part of the model.
+public struct PipelineSettings: Sendable {
+    /// Frames between window starts: `frames_per_window` for consecutive windows, fewer to overlap.
+    public var hopFrames: Int
+    /// Windows whose level is below this are labelled `silence` and skip the network and the smoother.
+    public var silenceDBFS: Double
+    /// nil turns smoothing off: the smoothed label is then the raw one.
+    public var smoothing: Smoother.Settings?
+    /// Stop each source after this many seconds of audio (a capture never ends by itself).
+    public var maxSeconds: Double?
+
+    public init(hopFrames: Int, silenceDBFS: Double = -60, smoothing: Smoother.Settings? = Smoother.Settings(),
+                maxSeconds: Double? = nil) {
+        self.hopFrames = hopFrames
+        self.silenceDBFS = silenceDBFS
+        self.smoothing = smoothing
+        self.maxSeconds = maxSeconds
+    }
+}
+
+/// Runs sources through the model, one window line at a time.
+///
+/// Buffers are allocated here, at start-up; per source only the resampler
+/// (whose ratio depends on the source) is made. Nothing grows with stream length.
+public final class Pipeline {
+    public let network: Network
+    public let settings: PipelineSettings
+    private let frontend: MelFrontend
+    private let assembler: WindowAssembler
+    private var smoother: Smoother
+    private let formatter: LineFormatter
+    private let writer: LineWriter
+    private let converter: MonoConverter
+    private var probabilities: [Float]
+    private var pendingGaps = 0
+    private var sourceName = ""
+
+    public init(network: Network, settings: PipelineSettings, formatter: LineFormatter, writer: LineWriter) throws {
+        self.network = network
+        self.settings = settings
+        self.formatter = formatter
+        self.writer = writer
+        let frontendSettings = network.model.frontend
+        frontend = try MelFrontend(settings: frontendSettings)
+        assembler = WindowAssembler(settings: frontendSettings, hopFrames: settings.hopFrames)
+        smoother = Smoother(labelCount: network.labelCount, settings: settings.smoothing ?? Smoother.Settings())
+        converter = MonoConverter(outputRate: frontendSettings.sampleRate)
+        probabilities = [Float](repeating: 0, count: network.labelCount)
+    }
+
+    /// What a run of one source produced.
+    public struct Summary: Sendable {
+        public var windows = 0
+        public var seconds = 0.0
+        public var stoppedBySignal = false
+    }
+
+    /// Processes one source to its end (or to a stop request) and writes its lines.
+    public func run(_ source: AudioSource) throws -> Summary {
+        let frontendSettings = network.model.frontend
+        if Double(source.format.sampleRate) < 2 * frontendSettings.fmax {
+            warn("\(source.name) is \(source.format.sampleRate) Hz: mel bands above \(source.format.sampleRate / 2) Hz "
+                 + "will be empty (the model expects \(frontendSettings.sampleRate) Hz audio); genre accuracy will suffer")
+        }
+        frontend.reset()
+        assembler.reset()
+        smoother.reset()
+        pendingGaps = 0
+        sourceName = source.name
+        var summary = Summary()
+        summary.stoppedBySignal = try converter.run(
+            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }
+        ) { try feed($0, &summary) }
+        // End of input (or a stop request): the last frames, then the partial
+        // window if there is enough of it.
+        while frontend.flush() { try addFrame(&summary) }
+        if let window = assembler.finish() { try emit(window, &summary) }
+        summary.seconds = Double(frontend.framesProduced * frontendSettings.hopLength) / Double(frontendSettings.sampleRate)
+        if summary.windows == 0 {
+            warn("\(source.name): the input ended before half a window "
+                 + "(\(TextFormatting.fixed(frontendSettings.windowSeconds / 2, 1)) s) of audio; no line written")
+        }
+        return summary
+    }
+
+    private func feed(_ samples: UnsafeBufferPointer<Float>, _ summary: inout Summary) throws {
+        var offset = 0
+        while offset < samples.count {
+            offset += frontend.consume(UnsafeBufferPointer(rebasing: samples[offset...]))
+            if frontend.frameReady { try addFrame(&summary) }
+        }
+    }
+
+    private func addFrame(_ summary: inout Summary) throws {
+        let window = frontend.frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: frontend.hopMeanSquare) }
+        if let window { try emit(window, &summary) }
+    }
+
+    private func emit(_ window: WindowAssembler.Window, _ summary: inout Summary) throws {
+        let rate = network.model.frontend.sampleRate
+        let labels = network.model.labels
+        let start = assembler.seconds(atFrame: window.firstFrame, sampleRate: rate)
+        let end = assembler.seconds(atFrame: window.firstFrame + window.frameCount, sampleRate: rate)
+        let gaps = pendingGaps
+        pendingGaps = 0
+        summary.windows += 1
+        if window.levelDBFS < settings.silenceDBFS {
+            let result = WindowResult(
+                source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
+                label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
+                probabilities: UnsafeBufferPointer(start: nil, count: 0), levelDBFS: window.levelDBFS,
+                isPartial: window.isPartial, gaps: gaps)
+            return try writer.write(line: formatter.line(for: result))
+        }
+        try assembler.input.withUnsafeBufferPointer { input in
+            try probabilities.withUnsafeMutableBufferPointer { p in
+                network.probabilities(for: input, into: p)
+                var raw = 0
+                for i in 1..<p.count where p[i] > p[raw] { raw = i }
+                let smoothed: (label: Int, confidence: Double)
+                if settings.smoothing != nil {
+                    smoothed = smoother.update(UnsafeBufferPointer(p))
+                } else {
+                    smoothed = (raw, Double(p[raw]))
+                }
+                let result = WindowResult(
+                    source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
+                    label: labels[smoothed.label], confidence: smoothed.confidence,
+                    rawLabel: labels[raw], rawConfidence: Double(p[raw]),
+                    probabilities: UnsafeBufferPointer(p), levelDBFS: window.levelDBFS,
+                    isPartial: window.isPartial, gaps: gaps)
+                try writer.write(line: formatter.line(for: result))
+            }
+        }
+    }
+}

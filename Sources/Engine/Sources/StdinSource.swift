@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Audio piped in on a file descriptor: WAV (RIFF, RF64, extensible, arecord's
+/// streaming header), Sun AU, or raw PCM described by the caller when no header is found.
+///
+/// Memory stays fixed however long the stream runs: one 64 KiB byte buffer, allocated here.
+public final class StdinSource: AudioSource {
+    public let format: StreamFormat
+    public let name = "stdin"
+    /// How samples are stored in the stream.
+    public let encoding: SampleEncoding
+    /// "WAV", "RF64", "AU" or "raw": what the stream started with.
+    public let container: String
+
+    private let stream: ByteStream
+    private let frameBytes: Int
+    /// Audio bytes the header promised and not yet consumed; nil = until end of stream.
+    private var remainingData: Int?
+    private var finished = false
+
+    /// Blocks until the header (if any) has been read. `raw` is validated even when a
+    /// header is found, since it comes from the command line.
+    public init(fileDescriptor: Int32 = 0, raw: RawPCMFormat) throws {
+        guard StreamHeader.channelRange.contains(raw.channels) else {
+            throw EngineError.usage("raw input with \(raw.channels) channels; expected 1 to 64")
+        }
+        guard StreamHeader.sampleRateRange.contains(raw.sampleRate) else {
+            throw EngineError.usage("raw input at \(raw.sampleRate) Hz; expected 1000 to 768000 Hz")
+        }
+        stream = ByteStream(fileDescriptor: fileDescriptor, inputName: "stdin")
+        var header: StreamHeader
+        do {
+            header = try StreamHeader.read(from: stream, raw: raw)
+        } catch is HeaderInterrupted {
+            // Stopped before any audio: an empty stream, so the pipeline simply ends.
+            header = StreamHeader(container: "raw", encoding: raw.encoding, sampleRate: raw.sampleRate,
+                                  channels: raw.channels, dataLength: 0)
+        }
+        format = StreamFormat(sampleRate: header.sampleRate, channels: header.channels)
+        encoding = header.encoding
+        container = header.container
+        frameBytes = header.channels * header.encoding.bytesPerSample
+        remainingData = header.dataLength
+    }
+
+    public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+        if finished { return 0 }
+        let framesWanted = buffer.count / format.channels
+        guard framesWanted > 0 else {
+            throw EngineError.internalFault("read(into:) given \(buffer.count) samples; one frame needs \(format.channels)")
+        }
+        // Never read past the end of the data chunk: a finite WAV may be followed by other chunks.
+        while stream.available < min(frameBytes, remainingData ?? .max) {
+            switch try stream.readOnce() {
+            case .bytes: continue
+            case .endOfStream: break
+            case .stopped: return 0
+            }
+            break
+        }
+        let usable = min(stream.available, remainingData ?? .max)
+        let frames = min(usable / frameBytes, framesWanted)
+        if frames == 0 {
+            finished = true
+            if usable > 0 {
+                warn("\(name): dropped \(usable) trailing bytes at end of stream: a partial frame (\(frameBytes) bytes per frame)")
+            }
+            return 0
+        }
+        let byteCount = frames * frameBytes
+        let samples = encoding.decode(UnsafeRawBufferPointer(rebasing: stream.window[0..<byteCount]), into: buffer)
+        stream.consume(byteCount)
+        if let left = remainingData { remainingData = left - byteCount }
+        return samples
+    }
+}

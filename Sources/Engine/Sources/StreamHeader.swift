@@ -1,0 +1,76 @@
+/// What the front of a stream says about the audio behind it: a WAV or Sun AU header,
+/// or nothing (raw PCM, described by the caller).
+struct StreamHeader: Equatable {
+    /// "WAV", "RF64", "AU" or "raw".
+    var container: String
+    var encoding: SampleEncoding
+    var sampleRate: Int
+    var channels: Int
+    /// Audio bytes after the header; nil means "until end of stream".
+    var dataLength: Int?
+
+    static let channelRange = 1...64
+    static let sampleRateRange = 1000...768_000
+
+    /// Streaming writers cannot know the length, so they put a placeholder in the size
+    /// field: 0, 0x7FFFF000 (sox), 0x7FFFFFFF, 0x80000000 (arecord 1.2.8 WAV),
+    /// 0xFFFFFFFE (arecord AU), 0xFFFFFFFF (ffmpeg, the AU spec). Any of these, and
+    /// anything at or above 0x7FFFF000, means "read until end of stream".
+    static func streamLength(fromSizeField size: UInt32) -> Int? {
+        size == 0 || size >= 0x7FFF_F000 ? nil : Int(size)
+    }
+
+    /// Reads and consumes a header if the stream starts with one; the audio starts at
+    /// the stream's `window` afterwards. Throws `HeaderInterrupted` on a stop request.
+    static func read(from stream: ByteStream, raw: RawPCMFormat) throws -> StreamHeader {
+        _ = try stream.fill(atLeast: 4)
+        if stream.available < 4 && !stream.reachedEnd { throw HeaderInterrupted() }
+        if stream.available >= 4 {
+            switch stream.window.fourCC(at: 0) {
+            case "RIFF", "RF64": return try readWAV(from: stream)
+            case ".snd": return try readAU(from: stream)
+            default: break
+            }
+        }
+        return StreamHeader(container: "raw", encoding: raw.encoding, sampleRate: raw.sampleRate,
+                            channels: raw.channels, dataLength: nil)
+    }
+
+    /// The checks every container shares; `what` names the header in the message.
+    func validate(_ what: String) throws {
+        guard Self.channelRange.contains(channels) else {
+            throw EngineError.inputFormat("\(what) says \(channels) channels; expected 1 to 64")
+        }
+        guard Self.sampleRateRange.contains(sampleRate) else {
+            throw EngineError.inputFormat("\(what) says \(sampleRate) Hz; expected 1000 to 768000 Hz")
+        }
+    }
+}
+
+/// A stop was requested before the header was complete.
+struct HeaderInterrupted: Error {}
+
+extension ByteStream {
+    /// The first `count` unconsumed bytes, reading more if needed. At end of stream throws
+    /// an input-format error naming `what` was being read; on a stop, `HeaderInterrupted`.
+    func require(_ count: Int, for what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
+        if try !fill(atLeast: count) {
+            if !reachedEnd { throw HeaderInterrupted() }
+            throw EngineError.inputFormat(
+                "stream ends inside \(what()) at byte \(offset + available); expected \(count - available) more bytes")
+        }
+        return UnsafeRawBufferPointer(rebasing: window[0..<count])
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func fourCC(at index: Int) -> String {
+        let bytes = self[index..<index + 4]
+        // Non-printable bytes become "?" so that an error message stays one readable line.
+        return String(decoding: bytes.map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+    func uint16LE(at index: Int) -> UInt16 { UInt16(littleEndian: loadUnaligned(fromByteOffset: index, as: UInt16.self)) }
+    func uint32LE(at index: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: index, as: UInt32.self)) }
+    func uint64LE(at index: Int) -> UInt64 { UInt64(littleEndian: loadUnaligned(fromByteOffset: index, as: UInt64.self)) }
+    func uint32BE(at index: Int) -> UInt32 { UInt32(bigEndian: loadUnaligned(fromByteOffset: index, as: UInt32.self)) }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Engine
+
+/// The main job: audio in, one genre line per window out.
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify audio from stdin, an ALSA device or files (the default command).")
+
+    @Argument(help: ArgumentHelp("Audio files (wav, flac, ogg, mp3, ...), processed in order; '-' or none reads stdin.",
+                                 valueName: "file"))
+    var files: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("format")],
+            help: ArgumentHelp("Raw PCM sample format on stdin when there is no WAV/AU header, with arecord's names: \(SampleEncoding.arecordNames). Default S16_LE.",
+                               valueName: "format"))
+    var rawFormat: String?
+
+    @Option(name: [.customShort("r"), .customLong("rate")], help: ArgumentHelp("Raw PCM sample rate in Hz. Default 22050.", valueName: "hz"))
+    var rawRate: Int?
+
+    @Option(name: [.customShort("c"), .customLong("channels")], help: ArgumentHelp("Raw PCM channel count. Default 1.", valueName: "n"))
+    var rawChannels: Int?
+
+    @Option(name: .customLong("device"), help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
+    var device: String?
+
+    @Option(help: ArgumentHelp("Model file to use instead of the built-in one.", valueName: "path"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Output format: human, jsonl or csv.", valueName: "format"))
+    var output: String = "human"
+
+    @Option(help: ArgumentHelp("Time stamp: 'stream' (position in the audio) or 'wall' (ISO-8601 UTC wall clock).", valueName: "clock"))
+    var clock: String = "stream"
+
+    @Option(help: ArgumentHelp("Genres listed per line in the human format.", valueName: "n"))
+    var top: Int = 3
+
+    @Option(name: .customLong("silence-db"), help: ArgumentHelp("Windows quieter than this level (dBFS) are labelled 'silence'.", valueName: "dBFS"))
+    var silenceDB: Double = -60
+
+    @Option(name: .customLong("hop-seconds"),
+            help: ArgumentHelp("Seconds between window starts; below the window length (3 s) windows overlap. Default: the window length.", valueName: "seconds"))
+    var hopSeconds: Double?
+
+    @Option(help: ArgumentHelp("Smoothing of the label over windows: 'hmm' (an HMM forward filter) or 'off'.", valueName: "mode"))
+    var smooth: String = "hmm"
+
+    @Option(name: .customLong("switch-probability"),
+            help: ArgumentHelp("For --smooth hmm: prior chance that the genre changes between two windows (0 < p < 1); higher follows changes sooner.", valueName: "p"))
+    var switchProbability: Double = Smoother.Settings().switchProbability
+
+    @Option(help: ArgumentHelp("Stop each input after this many seconds of audio.", valueName: "seconds"))
+    var duration: Double?
+
+    func validate() throws {
+        if device != nil && !files.isEmpty {
+            throw ValidationError("--device captures from ALSA; it cannot be combined with files")
+        }
+        if let rawFormat, SampleEncoding(arecordName: rawFormat) == nil {
+            throw ValidationError("unknown --format '\(rawFormat)'; use one of \(SampleEncoding.arecordNames)")
+        }
+        if let rawRate, !AudioLimits.sampleRates.contains(rawRate) {
+            throw ValidationError("--rate \(rawRate) is outside \(AudioLimits.sampleRates.lowerBound)...\(AudioLimits.sampleRates.upperBound) Hz")
+        }
+        if let rawChannels, !(1...AudioLimits.maxChannels).contains(rawChannels) {
+            throw ValidationError("--channels \(rawChannels) is outside 1...\(AudioLimits.maxChannels)")
+        }
+        if OutputFormat(rawValue: output) == nil { throw ValidationError("unknown --output '\(output)'; use human, jsonl or csv") }
+        if ClockMode(rawValue: clock) == nil { throw ValidationError("unknown --clock '\(clock)'; use stream or wall") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        if !silenceDB.isFinite { throw ValidationError("--silence-db must be a number of dBFS") }
+        if let hopSeconds, !(hopSeconds > 0) { throw ValidationError("--hop-seconds must be greater than 0") }
+        if smooth != "hmm" && smooth != "off" { throw ValidationError("unknown --smooth '\(smooth)'; use hmm or off") }
+        if !(switchProbability > 0 && switchProbability < 1) { throw ValidationError("--switch-probability must be between 0 and 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be greater than 0") }
+    }
+
+    func run() throws {
+        let code = Runner.exitCode { try classify() }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func classify() throws -> Int32 {
+        let model = try model.map { try ModelFile.load(path: $0) } ?? ModelFile.embedded()
+        let f = model.frontend
+        var hopFrames = f.framesPerWindow
+        if let hopSeconds {
+            hopFrames = Int((hopSeconds * Double(f.sampleRate) / Double(f.hopLength)).rounded())
+            guard hopFrames >= 1, hopFrames <= f.framesPerWindow else {
+                throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(Double(f.hopLength) / Double(f.sampleRate), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
+            }
+        }
+        let formatter = LineFormatter(format: OutputFormat(rawValue: output)!, clock: ClockMode(rawValue: clock)!,
+                                      labels: model.labels, top: min(top, model.labels.count), showSource: files.count > 1)
+        let writer = LineWriter()
+        let settings = PipelineSettings(
+            hopFrames: hopFrames, silenceDBFS: silenceDB,
+            smoothing: smooth == "off" ? nil : Smoother.Settings(switchProbability: switchProbability),
+            maxSeconds: duration)
+        let pipeline = try Pipeline(network: Network(model: model), settings: settings, formatter: formatter, writer: writer)
+        if let header = formatter.headerLine { try writer.write(line: header) }
+
+        if let device {
+            _ = try pipeline.run(ALSACapture(device: device, preferredRate: f.sampleRate))
+            return 0
+        }
+        if files.isEmpty || files == ["-"] {
+            let raw = RawPCMFormat(encoding: rawFormat.flatMap(SampleEncoding.init(arecordName:)) ?? .s16LE,
+                                   sampleRate: rawRate ?? f.sampleRate, channels: rawChannels ?? 1)
+            _ = try pipeline.run(StdinSource(fileDescriptor: 0, raw: raw))
+            return 0
+        }
+        // Files: a file that cannot be read is reported and skipped, the others
+        // still run; the exit code then tells that one failed.
+        var failure: Int32 = 0
+        for path in files {
+            if StopRequest.isSet { break }
+            do {
+                let source: AudioSource = path == "-"
+                    ? try StdinSource(fileDescriptor: 0, raw: RawPCMFormat(encoding: .s16LE, sampleRate: f.sampleRate, channels: 1))
+                    : try SoundFileSource(path: path)
+                _ = try pipeline.run(source)
+            } catch let error as EngineError where error.exitCode == 65 || error.exitCode == 66 {
+                warn(error.description)
+                failure = failure == 0 ? error.exitCode : failure
+            }
+        }
+        return failure
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+
+@testable import Engine
+
+/// The loader accepts the exporter's files and rejects every malformed one with
+/// a message that names what it expected and what it found.
+final class ModelFileTests: XCTestCase {
+    private var fixtureBytes: [UInt8] {
+        get throws { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fixture-random.gsm")))) }
+    }
+
+    private func load(_ bytes: [UInt8]) throws -> ModelFile {
+        try bytes.withUnsafeBytes { try ModelFile(bytes: $0, source: "test.gsm") }
+    }
+
+    private func assertModelError(_ bytes: [UInt8], mentions words: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try load(bytes), file: file, line: line) { error in
+            guard case .model(let message)? = error as? EngineError else {
+                return XCTFail("expected a model error, got \(error)", file: file, line: line)
+            }
+            XCTAssertEqual(EngineError.model(message).exitCode, 78, file: file, line: line)
+            XCTAssertFalse(message.contains("\n"), "one line: \(message)", file: file, line: line)
+            for word in words {
+                XCTAssertTrue(message.contains(word), "'\(message)' should mention '\(word)'", file: file, line: line)
+            }
+        }
+    }
+
+    /// Re-encodes the fixture with its JSON header changed by `edit`, with a correct checksum,
+    /// so that each test exercises one check only.
+    private func withHeader(_ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+        let bytes = try fixtureBytes
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        let oldDataStart = (16 + headerLength + 63) / 64 * 64
+        var header = try JSONSerialization.jsonObject(with: Data(bytes[16..<(16 + headerLength)])) as! [String: Any]
+        edit(&header)
+        let json = [UInt8](try JSONSerialization.data(withJSONObject: header))
+        let dataStart = (16 + json.count + 63) / 64 * 64
+        var body = json + [UInt8](repeating: 0, count: dataStart - 16 - json.count)
+        body += bytes[oldDataStart...]
+        let crc = body.withUnsafeBytes { CRC32.checksum($0) }
+        var out = Array("GSTM".utf8) + le32(1) + le32(UInt32(json.count)) + le32(crc)
+        out += body
+        return out
+    }
+
+    private func le32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+    }
+
+    private func rechecksummed(_ bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        let crc = Array(bytes[16...]).withUnsafeBytes { CRC32.checksum($0) }
+        out.replaceSubrange(12..<16, with: le32(crc))
+        return out
+    }
+
+    func testLoadsFixtureAndEmbeddedModel() throws {
+        let model = try load(try fixtureBytes)
+        XCTAssertEqual(model.labels.count, 10)
+        XCTAssertEqual(model.frontend.hopLength, 1696)
+        XCTAssertEqual(model.tensors["conv2.weight"]?.count, 6 * 4 * 9)
+        let embedded = try ModelFile.embedded()
+        XCTAssertEqual(embedded.frontend.sampleRate, 22050)
+        XCTAssertEqual(embedded.labels.last, "rock")
+    }
+
+    func testCRCMatchesZlibCheckValue() {
+        // The standard CRC-32 check value of "123456789".
+        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
+    }
+
+    func testRejectsWrongMagicNewerVersionAndShortFile() throws {
+        var bytes = try fixtureBytes
+        bytes[0] = UInt8(ascii: "X")
+        assertModelError(bytes, mentions: ["magic", "GSTM"])
+        bytes = try fixtureBytes
+        bytes[4] = 2
+        assertModelError(bytes, mentions: ["version 2", "newer"])
+        assertModelError(Array(try fixtureBytes.prefix(10)), mentions: ["10 bytes"])
+    }
+
+    func testRejectsTruncatedFileAndFlippedBit() throws {
+        let bytes = try fixtureBytes
+        assertModelError(Array(bytes.dropLast(100)), mentions: ["checksum"])
+        var flipped = bytes
+        flipped[bytes.count - 7] ^= 0x10
+        assertModelError(flipped, mentions: ["checksum"])
+        // A truncation with a recomputed checksum is caught by the tensor bounds.
+        assertModelError(rechecksummed(Array(bytes.dropLast(8))), mentions: ["fc2.bias", "past the end"])
+        assertModelError(rechecksummed(bytes + [0, 0, 0, 0]), mentions: ["trailing"])
+    }
+
+    func testRejectsMissingExtraAndMisShapedTensors() throws {
+        assertModelError(try withHeader { h in
+            var tensors = h["tensors"] as! [[String: Any]]
+            tensors.removeAll { $0["name"] as? String == "conv2.bias" }
+            h["tensors"] = tensors
+        }, mentions: ["conv2.bias", "missing"])
+        assertModelError(try withHeader { h in
+            var tensors = h["tensors"] as! [[String: Any]]
+            tensors[0]["shape"] = [4, 1, 5, 5]
+            h["tensors"] = tensors
+        }, mentions: ["conv1.weight", "[4, 1, 5, 5]", "[4, 1, 3, 3]"])
+        assertModelError(try withHeader { h in
+            var tensors = h["tensors"] as! [[String: Any]]
+            var extra = tensors[1]
+            extra["name"] = "conv9.bias"
+            tensors.append(extra)
+            h["tensors"] = tensors
+        }, mentions: ["conv9.bias", "extra"])
+    }
+
+    func testRejectsInconsistentLayersAndFrontend() throws {
+        assertModelError(try withHeader { h in
+            var layers = h["layers"] as! [[String: Any]]
+            layers[2]["in_channels"] = 5
+            h["layers"] = layers
+        }, mentions: ["conv2", "5 input channels", "gives 4"])
+        assertModelError(try withHeader { h in
+            var layers = h["layers"] as! [[String: Any]]
+            layers[0]["op"] = "conv5x5"
+            h["layers"] = layers
+        }, mentions: ["conv5x5"])
+        assertModelError(try withHeader { h in
+            h["labels"] = ["a", "b"]
+        }, mentions: ["10 outputs", "2 labels"])
+        assertModelError(try withHeader { h in
+            var frontend = h["frontend"] as! [String: Any]
+            frontend["fmax"] = 20000.0
+            h["frontend"] = frontend
+        }, mentions: ["fmax"])
+        assertModelError(try withHeader { h in
+            var frontend = h["frontend"] as! [String: Any]
+            frontend.removeValue(forKey: "hop_length")
+            h["frontend"] = frontend
+        }, mentions: ["hop_length"])
+    }
+}
