@@ -21,7 +21,7 @@ struct Classify: ParsableCommand {
     @Option(name: [.customShort("c"), .customLong("channels")], help: ArgumentHelp("Raw PCM channel count. Default 1.", valueName: "n"))
     var rawChannels: Int?
 
-    @Option(name: .customLong("device"), help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
+    @Option(name: [.customShort("D"), .customLong("device")], help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
     var device: String?
 
     @Option(help: ArgumentHelp("Model file to use instead of the built-in one.", valueName: "path"))

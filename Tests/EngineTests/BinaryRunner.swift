@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+
+/// Runs the built `genre-stream` binary as a user would: arguments, bytes on
+/// stdin, environment; collects stdout, stderr and the exit status.
+struct BinaryRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+}
+
+enum Binary {
+    /// A child that exits before reading all its stdin must not kill the test
+    /// process with SIGPIPE: the write fails with EPIPE instead.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    static var url: URL {
+        // The test bundle sits in the build products folder next to the executable.
+        let products = Bundle.main.bundleURL
+        let candidate = products.appendingPathComponent("genre-stream")
+        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/genre-stream")
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs to completion. `stdin` nil closes stdin at once.
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
+                    timeout: TimeInterval = 120) throws -> BinaryRun {
+        ignoreBrokenPipes()
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        // stdout and stderr go to files: no pipe can fill up and stall the child.
+        let directory = FileManager.default.temporaryDirectory
+        let tag = UUID().uuidString
+        let outURL = directory.appendingPathComponent("gs-out-\(tag)"), errURL = directory.appendingPathComponent("gs-err-\(tag)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        let writer = Thread {
+            if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("genre-stream \(arguments) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return BinaryRun(status: process.terminationStatus,
+                         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+}
+
+/// Test audio made in the test: a few harmonic tones with vibrato and noise,
+/// loud enough not to count as silence.
+enum TestAudio {
+    static func music(seconds: Double, rate: Int, channels: Int = 1, seed: UInt64 = 1) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        let count = Int(seconds * Double(rate))
+        var out = [Float](repeating: 0, count: count * channels)
+        let notes: [Double] = [220, 277.18, 329.63, 440]
+        for i in 0..<count {
+            let t = Double(i) / Double(rate)
+            var v = 0.0
+            for (n, f) in notes.enumerated() {
+                let on = Int(t * 2 + Double(n)) % 3 != 0
+                if on { v += 0.12 * sin(2 * .pi * f * t + 0.3 * sin(2 * .pi * 5 * t)) }
+            }
+            v += 0.02 * Double(Float.random(in: -1...1, using: &rng))
+            for c in 0..<channels { out[i * channels + c] = Float(v) * (c == 0 ? 1 : 0.8) }
+        }
+        return out
+    }
+
+    static func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+    static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+
+    /// A WAV header as arecord writes it to a pipe: sizes it cannot know are 0x7FFFFFFF.
+    static func streamingWAVHeader(rate: Int, channels: Int, bits: Int, tag: Int = 1, size: UInt32 = 0x7FFF_FFFF) -> [UInt8] {
+        let bytesPerFrame = channels * bits / 8
+        var h = Array("RIFF".utf8) + le32(size) + Array("WAVE".utf8)
+        h += Array("fmt ".utf8) + le32(16) + le16(tag) + le16(channels) + le32(UInt32(rate))
+        h += le32(UInt32(rate * bytesPerFrame)) + le16(bytesPerFrame) + le16(bits)
+        h += Array("data".utf8) + le32(size)
+        return h
+    }
+
+    static func u8(_ samples: [Float]) -> [UInt8] {
+        samples.map { UInt8(max(0, min(255, Int(($0 * 128).rounded()) + 128))) }
+    }
+
+    static func s16(_ samples: [Float]) -> [UInt8] {
+        samples.flatMap { le16(Int(max(-32768, min(32767, ($0 * 32768).rounded())))) }
+    }
+
+    static func f32(_ samples: [Float]) -> [UInt8] {
+        samples.flatMap { le32($0.bitPattern) }
+    }
+}

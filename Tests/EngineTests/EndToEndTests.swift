@@ -1,0 +1,172 @@
+import Foundation
+import XCTest
+
+/// The binary as a user runs it: the issue's "done when" cases, output formats,
+/// and the exit codes the README documents.
+final class EndToEndTests: XCTestCase {
+    private let labels = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+
+    func testPlainArecordDefaultU8At8kHzWithStreamingHeaderGivesTenLines() throws {
+        let audio = TestAudio.music(seconds: 30, rate: 8000)
+        let input = TestAudio.streamingWAVHeader(rate: 8000, channels: 1, bits: 8) + TestAudio.u8(audio)
+        let run = try Binary.run([], stdin: Data(input))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 10, run.stdout)
+        XCTAssertTrue(run.stderr.contains("8000 Hz"), "warns that 8 kHz loses the top bands: \(run.stderr)")
+        XCTAssertTrue(run.lines[0].hasPrefix("00:00:03.000  "), run.lines[0])
+        XCTAssertTrue(run.lines[9].hasPrefix("00:00:29.997  "), run.lines[9])
+    }
+
+    func testRawS16AndRawFloatStereoWithArecordFlags() throws {
+        let mono = TestAudio.music(seconds: 30, rate: 22050)
+        var run = try Binary.run([], stdin: Data(TestAudio.s16(mono)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 10)
+
+        let stereo = TestAudio.music(seconds: 30, rate: 44100, channels: 2)
+        run = try Binary.run(["-f", "FLOAT_LE", "-r", "44100", "-c", "2", "-"], stdin: Data(TestAudio.f32(stereo)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 10)
+        XCTAssertEqual(run.stderr, "", "no warning for 44.1 kHz input")
+    }
+
+    func testDemoFilesAreProcessedInOrderAndNamed() throws {
+        let demo = Binary.repositoryRoot.appendingPathComponent("demo")
+        let jazz = demo.appendingPathComponent("vibe_ace-kevin_macleod.ogg").path
+        let classical = demo.appendingPathComponent("hungarian_dance_5-us_army_strings.ogg").path
+        let run = try Binary.run(["--output", "jsonl", jazz, classical])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let objects = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // 61.46 s and 45.84 s: 20 and 15 whole windows; the tails are under half a window.
+        XCTAssertEqual(objects.filter { $0["source"] as? String == jazz }.count, 20)
+        XCTAssertEqual(objects.filter { $0["source"] as? String == classical }.count, 15)
+        XCTAssertEqual(objects.first?["source"] as? String, jazz, "files in the order given")
+        for key in ["source", "window", "start", "end", "label", "raw_label", "confidence", "raw_confidence",
+                    "probabilities", "level_dbfs", "partial", "gaps"] {
+            XCTAssertNotNil(objects[0][key], "JSONL has \(key)")
+        }
+        let probabilities = objects[0]["probabilities"] as! [String: Double]
+        XCTAssertEqual(Set(probabilities.keys), Set(labels))
+        XCTAssertEqual(probabilities.values.reduce(0, +), 1, accuracy: 0.002)
+        XCTAssertEqual(objects[1]["window"] as? Int, 1)
+        XCTAssertEqual(objects[1]["start"] as! Double, 2.9997, accuracy: 0.001)
+    }
+
+    func testPartialWindowAtEndIsEmittedAndMarked() throws {
+        let audio = TestAudio.music(seconds: 32, rate: 22050)
+        let run = try Binary.run(["--output", "csv"], stdin: Data(TestAudio.s16(audio)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 1 + 11, "CSV header, 10 windows, 1 partial")
+        let header = run.lines[0].split(separator: ",").map(String.init)
+        XCTAssertEqual(header.count, 12 + labels.count)
+        let last = run.lines[11].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(last[header.firstIndex(of: "partial")!], "1")
+        XCTAssertEqual(run.lines[10].split(separator: ",", omittingEmptySubsequences: false)[header.firstIndex(of: "partial")!], "0")
+    }
+
+    func testOverlappingWindowsAndSmoothingOff() throws {
+        let audio = TestAudio.music(seconds: 30, rate: 22050)
+        let run = try Binary.run(["--hop-seconds", "1", "--smooth", "off", "--output", "jsonl"], stdin: Data(TestAudio.s16(audio)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // 390 frames; windows start every 13 frames: 28 whole ones, then a 26-frame partial.
+        XCTAssertEqual(run.lines.count, 29)
+        for line in run.lines {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            XCTAssertEqual(o["label"] as? String, o["raw_label"] as? String, "smoothing off: smoothed = raw")
+        }
+    }
+
+    func testSilenceIsLabelledAndSkipsTheModel() throws {
+        let silence = [Float](repeating: 0, count: 22050 * 6)
+        let run = try Binary.run(["--output", "jsonl"], stdin: Data(TestAudio.s16(silence)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 2)
+        let o = try JSONSerialization.jsonObject(with: Data(run.lines[0].utf8)) as! [String: Any]
+        XCTAssertEqual(o["label"] as? String, "silence")
+        XCTAssertTrue(o["probabilities"] is NSNull)
+    }
+
+    func testWallClockStampsAndTopN() throws {
+        let audio = TestAudio.music(seconds: 3.5, rate: 22050)
+        let run = try Binary.run(["--clock", "wall", "--top", "5"], stdin: Data(TestAudio.s16(audio)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 1)
+        let line = run.lines[0]
+        XCTAssertNotNil(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  "#, options: .regularExpression), line)
+        XCTAssertEqual(line.components(separatedBy: ", ").count, 5, "five genres listed: \(line)")
+    }
+
+    func testClosedStdoutEndsQuietly() throws {
+        let audio = TestAudio.music(seconds: 60, rate: 22050)
+        let data = Data(TestAudio.s16(audio))
+        Binary.ignoreBrokenPipes()
+        let script = "\"$0\" | head -n 2; echo \"status=${PIPESTATUS[0]}\" >&2"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script, Binary.url.path]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        try? input.fileHandleForWriting.write(contentsOf: data)
+        try input.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(out.split(separator: "\n").count, 2)
+        XCTAssertEqual(err, "status=0\n", "no message, exit 0 when the reader goes away")
+    }
+
+    func testInterruptFinishesTheLineAndExits130() throws {
+        Binary.ignoreBrokenPipes()
+        let process = Process()
+        process.executableURL = Binary.url
+        process.arguments = ["--output", "jsonl"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // 8 s of audio, then the pipe stays open as a live stream would.
+        try input.fileHandleForWriting.write(contentsOf: Data(TestAudio.s16(TestAudio.music(seconds: 8, rate: 22050))))
+        Thread.sleep(forTimeInterval: 1.0)
+        process.interrupt()
+        process.waitUntilExit()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 130)
+        let lines = out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "two whole windows and the 2-s tail as a partial window: \(out)")
+        XCTAssertTrue(out.hasSuffix("\"partial\":true,\"gaps\":0}\n"), "the last line is the partial window, complete")
+        try? input.fileHandleForWriting.close()
+    }
+
+    func testErrorsAreOneLineWithDocumentedExitCodes() throws {
+        var run = try Binary.run(["--output", "xml"])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        run = try Binary.run(["/nonexistent/file.wav"])
+        XCTAssertEqual(run.status, 66)
+        XCTAssertEqual(run.stderrLines.count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("/nonexistent/file.wav"))
+        run = try Binary.run(["--model", "/nonexistent/model.gsm"], stdin: Data())
+        XCTAssertEqual(run.status, 78)
+        XCTAssertEqual(run.stderrLines.count, 1, run.stderr)
+        run = try Binary.run([], stdin: Data(Array("RIFF".utf8) + TestAudio.le32(100) + Array("WAVEfmt ".utf8) + TestAudio.le32(16)
+                                             + TestAudio.le16(0x55) + TestAudio.le16(1) + [UInt8](repeating: 0, count: 12)))
+        XCTAssertEqual(run.status, 65, run.stderr)
+        XCTAssertEqual(run.stderrLines.count, 1, run.stderr)
+    }
+
+    func testFeaturesWritesTheFramesAsNpy() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gs-features-\(getpid()).npy")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let demo = Binary.repositoryRoot.appendingPathComponent("demo/hungarian_dance_5-us_army_strings.ogg").path
+        let run = try Binary.run(["features", demo, "-o", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let data = try Data(contentsOf: out)
+        XCTAssertEqual(Array(data.prefix(6)), [0x93] + Array("NUMPY".utf8))
+        let header = String(decoding: data[10..<Int(UInt16(data[8]) | UInt16(data[9]) << 8) + 10], as: UTF8.self)
+        XCTAssertTrue(header.contains("'shape': (128, 596)"), header)
+        XCTAssertEqual((data.count - 10 - header.utf8.count) / 4, 128 * 596)
+    }
+}

@@ -1,0 +1,173 @@
+import XCTest
+
+@testable import Engine
+
+/// The frontend against librosa (fixtures from scripts/make_frontend_fixture.py,
+/// 6 s of a real jazz recording) and against itself fed in other chunk sizes.
+final class FrontendTests: XCTestCase {
+    private let settings = try! ModelFile.load(path: Fixtures.path("fixture-random.gsm")).frontend
+
+    private func frames(of samples: [Float], chunks: [Int]) throws -> [Float] {
+        let frontend = try MelFrontend(settings: settings)
+        var out: [Float] = []
+        var position = 0, chunk = 0
+        try samples.withUnsafeBufferPointer { all in
+            while position < all.count {
+                let size = min(chunks[chunk % chunks.count], all.count - position)
+                chunk += 1
+                var offset = 0
+                while offset < size {
+                    offset += frontend.consume(UnsafeBufferPointer(rebasing: all[(position + offset)..<(position + size)]))
+                    if frontend.frameReady { out += frontend.frame }
+                }
+                position += size
+                XCTAssertEqual(offset, size)
+            }
+            _ = try XCTUnwrap(Optional(all))
+        }
+        return out
+    }
+
+    func testMelFilterbankEqualsLibrosa() throws {
+        let expected = try Fixtures.floats("frontend-melfb.f32")
+        let bank = MelFilterbank(sampleRate: 22050, nFFT: 2048, nMels: 128, fmin: 0, fmax: 11025)
+        let dense = bank.dense().flatMap { $0 }
+        XCTAssertEqual(dense.count, expected.count)
+        let peak = expected.max()!
+        for i in 0..<dense.count {
+            XCTAssertEqual(dense[i], expected[i], accuracy: peak * 1e-5, "filter \(i / 1025) bin \(i % 1025)")
+        }
+    }
+
+    func testFramesEqualLibrosaWithin005dB() throws {
+        let samples = try Fixtures.floats("frontend-input.f32")
+        let expected = try Fixtures.floats("frontend-librosa-db.f32")  // [frames][128]
+        let ours = try frames(of: samples, chunks: [samples.count])
+        XCTAssertEqual(ours.count, expected.count, "frame count (librosa center=False)")
+        var compared = 0, worst: Float = 0
+        for i in 0..<min(ours.count, expected.count) where expected[i] > -60 {
+            worst = max(worst, abs(ours[i] - expected[i]))
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, expected.count / 2, "most values are above -60 dB in real music")
+        XCTAssertLessThanOrEqual(worst, 0.05, "largest difference from librosa over \(compared) values above -60 dB")
+    }
+
+    func testRandomChunkSizesGiveBitIdenticalFrames() throws {
+        let samples = try Fixtures.floats("frontend-input.f32")
+        let reference = try frames(of: samples, chunks: [samples.count])
+        var rng = SeededRandom(seed: 42)
+        for trial in 0..<3 {
+            let chunks = (0..<50).map { _ in Int.random(in: 1...5000, using: &rng) }
+            let chunked = try frames(of: samples, chunks: chunks)
+            XCTAssertEqual(chunked.count, reference.count)
+            XCTAssertTrue(chunked.elementsEqual(reference) { $0.bitPattern == $1.bitPattern }, "trial \(trial)")
+        }
+        XCTAssertTrue(try frames(of: samples, chunks: [1, 2, 3]).elementsEqual(reference) { $0.bitPattern == $1.bitPattern })
+    }
+
+    func testFlushCompletesOnlyFramesWhoseHopIsInTheInput() throws {
+        let frontend = try MelFrontend(settings: settings)
+        // 3 hops + 100 samples: frames 0..2 have their hop, frame 3 does not.
+        let samples = [Float](repeating: 0.1, count: 3 * 1696 + 100)
+        var count = 0
+        samples.withUnsafeBufferPointer { all in
+            var offset = 0
+            while offset < all.count {
+                offset += frontend.consume(UnsafeBufferPointer(rebasing: all[offset...]))
+                if frontend.frameReady { count += 1 }
+            }
+        }
+        XCTAssertEqual(count, 2, "2048 + 1696 samples complete two frames")
+        while frontend.flush() { count += 1 }
+        XCTAssertEqual(count, 3)
+        XCTAssertEqual(frontend.framesProduced, 3)
+    }
+}
+
+final class WindowAssemblerTests: XCTestCase {
+    private let settings = try! ModelFile.load(path: Fixtures.path("fixture-random.gsm")).frontend
+
+    private func feed(_ assembler: WindowAssembler, frames: Int, value: (Int) -> Float) -> [WindowAssembler.Window] {
+        var windows: [WindowAssembler.Window] = []
+        for t in 0..<frames {
+            let frame = [Float](repeating: value(t), count: settings.nMels)
+            if let w = frame.withUnsafeBufferPointer({ assembler.add(frame: $0, hopMeanSquare: 0.01) }) { windows.append(w) }
+        }
+        return windows
+    }
+
+    func testConsecutiveWindowsAndPartialTail() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 39)
+        let windows = feed(assembler, frames: 39 * 3 + 25) { Float($0) }
+        XCTAssertEqual(windows.map(\.firstFrame), [0, 39, 78])
+        XCTAssertEqual(assembler.melWindow[38], 116, "last column of window 3 is frame 116")
+        let tail = assembler.finish()
+        XCTAssertEqual(tail?.firstFrame, 117)
+        XCTAssertEqual(tail?.frameCount, 25)
+        XCTAssertEqual(tail?.isPartial, true)
+        // Padded by looping its own frames: column 25 repeats column 0.
+        XCTAssertEqual(assembler.melWindow[25], assembler.melWindow[0])
+        XCTAssertEqual(assembler.melWindow[0], 117)
+        XCTAssertEqual(tail!.levelDBFS, -20, accuracy: 1e-9)
+    }
+
+    func testShortTailIsDropped() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 39)
+        _ = feed(assembler, frames: 39 + 19) { Float($0) }
+        XCTAssertNil(assembler.finish(), "19 of 39 frames is less than half a window")
+    }
+
+    func testOverlappingWindowsReuseFrames() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 13)
+        let windows = feed(assembler, frames: 39 + 13 * 4) { Float($0) }
+        XCTAssertEqual(windows.map(\.firstFrame), [0, 13, 26, 39, 52])
+        XCTAssertEqual(assembler.melWindow[0], 52)
+        XCTAssertEqual(assembler.melWindow[38], 90)
+    }
+
+    func testStandardisedInputHasZeroMeanAndUnitDeviation() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 39)
+        var rng = SeededRandom(seed: 5)
+        var produced: WindowAssembler.Window? = nil
+        for _ in 0..<39 {
+            let frame = rng.floats(settings.nMels, in: -90 ... -10)
+            produced = frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: 1) } ?? produced
+        }
+        XCTAssertNotNil(produced)
+        let x = assembler.input.map(Double.init)
+        let mean = x.reduce(0, +) / Double(x.count)
+        let variance = x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(x.count)
+        XCTAssertEqual(mean, 0, accuracy: 1e-5)
+        XCTAssertEqual(variance, 1, accuracy: 1e-3)
+    }
+}
+
+final class SmootherTests: XCTestCase {
+    private func run(_ smoother: inout Smoother, _ p: [Float]) -> Int {
+        p.withUnsafeBufferPointer { smoother.update($0).label }
+    }
+
+    func testOneOddWindowDoesNotFlipTheLabelButAChangeWins() {
+        var smoother = Smoother(labelCount: 3, settings: .init(switchProbability: 0.05))
+        let a: [Float] = [0.8, 0.1, 0.1], b: [Float] = [0.1, 0.8, 0.1]
+        for _ in 0..<5 { XCTAssertEqual(run(&smoother, a), 0) }
+        XCTAssertEqual(run(&smoother, b), 0, "a single window of another genre is not enough")
+        XCTAssertEqual(run(&smoother, a), 0)
+        var labels: [Int] = []
+        for _ in 0..<4 { labels.append(run(&smoother, b)) }
+        XCTAssertEqual(labels.last, 1, "a sustained change wins")
+        XCTAssertLessThanOrEqual(labels.firstIndex(of: 1)!, 2, "within three windows")
+        let total = smoother.belief.reduce(0, +)
+        XCTAssertEqual(total, 1, accuracy: 1e-9)
+    }
+
+    func testFirstWindowIsTakenAsItIsAndResetForgets() {
+        var smoother = Smoother(labelCount: 3)
+        let result = [Float](arrayLiteral: 0.2, 0.5, 0.3).withUnsafeBufferPointer { smoother.update($0) }
+        XCTAssertEqual(result.label, 1)
+        XCTAssertEqual(result.confidence, 0.5, accuracy: 1e-6)
+        smoother.reset()
+        XCTAssertEqual(smoother.belief, [1.0 / 3, 1.0 / 3, 1.0 / 3])
+    }
+}

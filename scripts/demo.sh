@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job on a bundled clip: installs what is missing, builds the release
+# binary and classifies demo/vibe_ace-kevin_macleod.ogg (jazz, 61 s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(scripts/setup.sh)"
+swift build -c release --product genre-stream >&2
+.build/release/genre-stream "${@:-demo/vibe_ace-kevin_macleod.ogg}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages genre-stream builds against (and its tests use),
+# if any is missing. Uses sudo when not run as root. Safe to run again.
+set -euo pipefail
+
+packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The Swift toolchain: on PATH already, or at /opt/swift as on the project's machines.
+if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+        echo "export PATH=/opt/swift/usr/bin:\$PATH"
+    else
+        echo "setup: no Swift toolchain found; install Swift 6.3 from swift.org" >&2
+        exit 1
+    fi
+fi

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test suite: installs what is missing, then builds and runs every test.
+# Tests that need ../shared/data (the project's training data) skip with a
+# message when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(scripts/setup.sh)"
+swift build --build-tests
+swift test --skip-build "$@"
