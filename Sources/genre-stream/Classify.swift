@@ -105,9 +105,9 @@ struct Classify: ParsableCommand {
             _ = try pipeline.run(ALSACapture(device: device, preferredRate: f.sampleRate))
             return 0
         }
+        let raw = RawPCMFormat(encoding: rawFormat.flatMap(SampleEncoding.init(arecordName:)) ?? .s16LE,
+                               sampleRate: rawRate ?? f.sampleRate, channels: rawChannels ?? 1)
         if files.isEmpty || files == ["-"] {
-            let raw = RawPCMFormat(encoding: rawFormat.flatMap(SampleEncoding.init(arecordName:)) ?? .s16LE,
-                                   sampleRate: rawRate ?? f.sampleRate, channels: rawChannels ?? 1)
             _ = try pipeline.run(StdinSource(fileDescriptor: 0, raw: raw))
             return 0
         }
@@ -117,9 +117,7 @@ struct Classify: ParsableCommand {
         for path in files {
             if StopRequest.isSet { break }
             do {
-                let source: AudioSource = path == "-"
-                    ? try StdinSource(fileDescriptor: 0, raw: RawPCMFormat(encoding: .s16LE, sampleRate: f.sampleRate, channels: 1))
-                    : try SoundFileSource(path: path)
+                let source: AudioSource = path == "-" ? try StdinSource(fileDescriptor: 0, raw: raw) : try SoundFileSource(path: path)
                 _ = try pipeline.run(source)
             } catch let error as EngineError where error.exitCode == 65 || error.exitCode == 66 {
                 warn(error.description)

@@ -1,7 +1,7 @@
 import CKernels
 import XCTest
 
-/// Each C kernel against a naive reference written straight from its definition.
+/// Each scalar C kernel against a naive reference written straight from its definition.
 final class KernelTests: XCTestCase {
     private func naiveConv(_ x: [Float], cin: Int, h: Int, w: Int, weight: [Float], bias: [Float], cout: Int, relu: Bool) -> [Float] {
         var out = [Float](repeating: 0, count: cout * h * w)
@@ -31,7 +31,7 @@ final class KernelTests: XCTestCase {
             for relu in [false, true] {
                 let x = rng.floats(cin * h * w), weight = rng.floats(cout * cin * 9), bias = rng.floats(cout)
                 var out = [Float](repeating: .nan, count: cout * h * w)
-                gs_conv3x3(x, Int32(cin), Int32(h), Int32(w), weight, bias, Int32(cout), relu ? 1 : 0, &out)
+                gs_conv3x3_scalar(x, Int32(cin), Int32(h), Int32(w), weight, bias, Int32(cout), relu ? 1 : 0, &out, nil)
                 assertClose(out, naiveConv(x, cin: cin, h: h, w: w, weight: weight, bias: bias, cout: cout, relu: relu),
                             relative: 1e-5, absolute: 1e-5, "conv \(cin)->\(cout) \(h)x\(w) relu \(relu)")
             }
@@ -43,7 +43,7 @@ final class KernelTests: XCTestCase {
         let c = 3, h = 7, w = 5, kh = 2, kw = 3
         let x = rng.floats(c * h * w)
         var out = [Float](repeating: .nan, count: c * (h / kh) * (w / kw))
-        gs_maxpool(x, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), &out)
+        gs_maxpool_scalar(x, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), &out)
         var expected: [Float] = []
         for ch in 0..<c {
             for y in 0..<(h / kh) {
@@ -62,7 +62,7 @@ final class KernelTests: XCTestCase {
         let c = 5, h = 3, w = 4
         let x = rng.floats(c * h * w)
         var pooled = [Float](repeating: .nan, count: c)
-        gs_global_avgpool(x, Int32(c), Int32(h), Int32(w), &pooled)
+        gs_global_avgpool_scalar(x, Int32(c), Int32(h), Int32(w), &pooled)
         let expectedPool = (0..<c).map { ch in x[(ch * h * w)..<((ch + 1) * h * w)].reduce(0, +) / Float(h * w) }
         assertClose(pooled, expectedPool, relative: 1e-6, "avgpool")
 
@@ -70,7 +70,7 @@ final class KernelTests: XCTestCase {
         let weight = rng.floats(nOut * c), bias = rng.floats(nOut)
         for relu in [false, true] {
             var out = [Float](repeating: .nan, count: nOut)
-            gs_dense(pooled, Int32(c), weight, bias, Int32(nOut), relu ? 1 : 0, &out)
+            gs_dense_scalar(pooled, Int32(c), weight, bias, Int32(nOut), relu ? 1 : 0, &out)
             let expected = (0..<nOut).map { o -> Float in
                 let v = (0..<c).reduce(bias[o]) { $0 + weight[o * c + $1] * pooled[$1] }
                 return relu ? max(v, 0) : v
@@ -81,7 +81,7 @@ final class KernelTests: XCTestCase {
 
     func testSoftmaxInPlaceIsStableForLargeLogits() {
         var values: [Float] = [1000, 999, 998, -5]
-        values.withUnsafeMutableBufferPointer { v in gs_softmax(v.baseAddress!, 4, v.baseAddress!) }
+        values.withUnsafeMutableBufferPointer { v in gs_softmax_scalar(v.baseAddress!, 4, v.baseAddress!) }
         let e = [1.0, exp(-1.0), exp(-2.0), exp(-1005.0)]
         let sum = e.reduce(0, +)
         assertClose(values, e.map { Float($0 / sum) }, relative: 1e-6, "softmax")
@@ -90,11 +90,11 @@ final class KernelTests: XCTestCase {
     func testMelApplyPowerSpectrumAndDecibels() {
         let spectrum: [Float] = [1, 2, 3, 4, 0, 0, -1, 0.5]  // (re, im) x 4 bins
         var power = [Float](repeating: 0, count: 4)
-        gs_power_spectrum(spectrum, 4, &power)
+        gs_power_spectrum_scalar(spectrum, 4, &power)
         XCTAssertEqual(power, [5, 25, 0, 1.25])
         let starts: [Int32] = [0, 2], lengths: [Int32] = [2, 2], weights: [Float] = [0.5, 1, 2, 4]
         var mel = [Float](repeating: .nan, count: 2)
-        gs_mel_apply(power, starts, lengths, weights, 2, &mel)
+        gs_mel_apply_scalar(power, starts, lengths, weights, 2, &mel)
         XCTAssertEqual(mel, [0.5 * 5 + 25, 0 + 4 * 1.25])
         var db: [Float] = [100, 1, 0]
         db.withUnsafeMutableBufferPointer { gs_power_to_db($0.baseAddress!, 3, 1e-10, $0.baseAddress!) }

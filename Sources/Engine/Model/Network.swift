@@ -21,18 +21,22 @@ public final class Network {
     private let steps: [Step]
     private var ping: [Float]
     private var pong: [Float]
+    /// Matrix panels for the SIMD convolutions, sized for the largest layer.
+    private var convScratch: [Float]
 
     public init(model: ModelFile) {
         self.model = model
         let f = model.frontend
         inputCount = f.nMels * f.framesPerWindow
         var largest = inputCount
+        var scratch = 0
         var c = 1, h = f.nMels, w = f.framesPerWindow
         steps = model.layers.map { layer in
             switch layer {
             case let .conv3x3(name, cin, cout, relu):
                 c = cout
                 largest = max(largest, c * h * w)
+                scratch = max(scratch, gs_conv3x3_scratch_floats(Int32(cin), Int32(h), Int32(w)))
                 return .conv(weight: model.tensors[name + ".weight"]!, bias: model.tensors[name + ".bias"]!,
                              cin: cin, cout: cout, relu: relu)
             case let .maxpool(kh, kw):
@@ -51,6 +55,7 @@ public final class Network {
         }
         ping = [Float](repeating: 0, count: largest)
         pong = [Float](repeating: 0, count: largest)
+        convScratch = [Float](repeating: 0, count: scratch)
     }
 
     /// Multiply-adds x 2 for one window: the figure the model card reports.
@@ -77,6 +82,7 @@ public final class Network {
             a.baseAddress!.update(from: input.baseAddress!, count: inputCount)
         }
         var current = 0  // which scratch buffer holds the current activations
+        convScratch.withUnsafeMutableBufferPointer { scratch in
         ping.withUnsafeMutableBufferPointer { a in
             pong.withUnsafeMutableBufferPointer { b in
                 let first = a.baseAddress!, second = b.baseAddress!
@@ -88,7 +94,7 @@ public final class Network {
                         weight.withUnsafeBufferPointer { wt in
                             bias.withUnsafeBufferPointer { bs in
                                 gs_conv3x3(src, Int32(cin), Int32(h), Int32(w), wt.baseAddress, bs.baseAddress,
-                                           Int32(cout), relu ? 1 : 0, dst)
+                                           Int32(cout), relu ? 1 : 0, dst, scratch.baseAddress)
                             }
                         }
                         c = cout
@@ -114,6 +120,7 @@ public final class Network {
                 }
                 output.baseAddress!.update(from: current == 0 ? first : second, count: labelCount)
             }
+        }
         }
     }
 }

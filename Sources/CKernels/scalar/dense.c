@@ -2,7 +2,7 @@
 
 #include "gs_kernels.h"
 
-void gs_dense(const float *restrict in, int n_in, const float *restrict weight,
+void gs_dense_scalar(const float *restrict in, int n_in, const float *restrict weight,
               const float *restrict bias, int n_out, int relu, float *restrict out) {
     for (int o = 0; o < n_out; o++) {
         const float *restrict row = weight + (size_t)o * n_in;
@@ -13,7 +13,7 @@ void gs_dense(const float *restrict in, int n_in, const float *restrict weight,
     }
 }
 
-void gs_softmax(const float *in, int n, float *out) {
+void gs_softmax_scalar(const float *in, int n, float *out) {
     float peak = in[0];
     for (int i = 1; i < n; i++) peak = in[i] > peak ? in[i] : peak;
     double sum = 0.0;

@@ -4,9 +4,10 @@
  * the row loop so that the innermost loop is a contiguous multiply-add over x
  * that the compiler vectorises; the borders are handled by clipping the x and
  * y ranges instead of branching per sample. */
-void gs_conv3x3(const float *restrict in, int c_in, int h, int w,
-                const float *restrict weight, const float *restrict bias,
-                int c_out, int relu, float *restrict out) {
+void gs_conv3x3_scalar(const float *restrict in, int c_in, int h, int w,
+                       const float *restrict weight, const float *restrict bias,
+                       int c_out, int relu, float *restrict out, float *restrict scratch) {
+    (void)scratch;
     const size_t plane = (size_t)h * (size_t)w;
     for (int o = 0; o < c_out; o++) {
         float *restrict dst = out + (size_t)o * plane;

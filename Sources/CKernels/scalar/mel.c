@@ -2,7 +2,7 @@
 
 #include "gs_kernels.h"
 
-void gs_power_spectrum(const float *restrict spectrum, int n_bins,
+void gs_power_spectrum_scalar(const float *restrict spectrum, int n_bins,
                        float *restrict power) {
     for (int k = 0; k < n_bins; k++) {
         const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
@@ -10,7 +10,7 @@ void gs_power_spectrum(const float *restrict spectrum, int n_bins,
     }
 }
 
-void gs_mel_apply(const float *restrict power, const int32_t *restrict band_start,
+void gs_mel_apply_scalar(const float *restrict power, const int32_t *restrict band_start,
                   const int32_t *restrict band_len, const float *restrict weights,
                   int n_mels, float *restrict mel) {
     size_t offset = 0;

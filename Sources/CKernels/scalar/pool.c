@@ -1,6 +1,6 @@
 #include "gs_kernels.h"
 
-void gs_maxpool(const float *restrict in, int c, int h, int w, int kh, int kw,
+void gs_maxpool_scalar(const float *restrict in, int c, int h, int w, int kh, int kw,
                 float *restrict out) {
     const int oh = h / kh, ow = w / kw;
     for (int ch = 0; ch < c; ch++) {
@@ -19,7 +19,7 @@ void gs_maxpool(const float *restrict in, int c, int h, int w, int kh, int kw,
     }
 }
 
-void gs_global_avgpool(const float *restrict in, int c, int h, int w,
+void gs_global_avgpool_scalar(const float *restrict in, int c, int h, int w,
                        float *restrict out) {
     const size_t plane = (size_t)h * (size_t)w;
     for (int ch = 0; ch < c; ch++) {

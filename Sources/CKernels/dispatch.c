@@ -1,0 +1,59 @@
+#include "gs_kernels.h"
+
+/* The CPU check is a read of a table the runtime fills at start-up
+ * (__builtin_cpu_supports), cheap next to any kernel call, so every call
+ * checks rather than caching a choice in global state. */
+gs_isa gs_active_isa(void) {
+#if defined(GS_HAVE_AVX2)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? GS_ISA_AVX2 : GS_ISA_SCALAR;
+#elif defined(GS_HAVE_NEON)
+    return GS_ISA_NEON;
+#else
+    return GS_ISA_SCALAR;
+#endif
+}
+
+#if defined(GS_HAVE_AVX2)
+#define GS_DISPATCH(name, ...)                                                     \
+    do {                                                                           \
+        if (gs_active_isa() == GS_ISA_AVX2) return name##_avx2(__VA_ARGS__);       \
+        return name##_scalar(__VA_ARGS__);                                         \
+    } while (0)
+#elif defined(GS_HAVE_NEON)
+#define GS_DISPATCH(name, ...) return name##_neon(__VA_ARGS__)
+#else
+#define GS_DISPATCH(name, ...) return name##_scalar(__VA_ARGS__)
+#endif
+
+void gs_conv3x3(const float *restrict in, int c_in, int h, int w,
+                const float *restrict weight, const float *restrict bias,
+                int c_out, int relu, float *restrict out, float *restrict scratch) {
+    GS_DISPATCH(gs_conv3x3, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
+}
+
+void gs_maxpool(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out) {
+    GS_DISPATCH(gs_maxpool, in, c, h, w, kh, kw, out);
+}
+
+void gs_global_avgpool(const float *restrict in, int c, int h, int w, float *restrict out) {
+    GS_DISPATCH(gs_global_avgpool, in, c, h, w, out);
+}
+
+void gs_dense(const float *restrict in, int n_in, const float *restrict weight,
+              const float *restrict bias, int n_out, int relu, float *restrict out) {
+    GS_DISPATCH(gs_dense, in, n_in, weight, bias, n_out, relu, out);
+}
+
+void gs_softmax(const float *in, int n, float *out) {
+    GS_DISPATCH(gs_softmax, in, n, out);
+}
+
+void gs_power_spectrum(const float *restrict spectrum, int n_bins, float *restrict power) {
+    GS_DISPATCH(gs_power_spectrum, spectrum, n_bins, power);
+}
+
+void gs_mel_apply(const float *restrict power, const int32_t *restrict band_start,
+                  const int32_t *restrict band_len, const float *restrict weights,
+                  int n_mels, float *restrict mel) {
+    GS_DISPATCH(gs_mel_apply, power, band_start, band_len, weights, n_mels, mel);
+}

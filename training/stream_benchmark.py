@@ -1,0 +1,125 @@
+"""The simulated radio: valid tracks back to back through the genre-stream binary.
+
+Concatenates the valid-split audio tracks (../shared/data/gtzan-audio/valid, or any
+directory of <genre>/<file> audio) in a seeded random order into one long 22050 Hz
+stream, pipes it into `genre-stream --output jsonl` as raw float PCM, and reports:
+- raw window accuracy (the network's label for each window alone),
+- smoothed window accuracy (the label genre-stream prints),
+- the mean delay, in windows, before each label follows a change of genre.
+A window's true genre is the genre of the track under its midpoint.
+With --switch-probabilities it runs one pass per value, to tune the smoother.
+
+Usage:
+  python3 training/stream_benchmark.py [--audio DIR] [--binary PATH] [--model GSM]
+      [--switch-probabilities 0.01,0.05,0.1] [--seed 0]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import soundfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RATE = 22050
+
+
+def load_tracks(audio_dir, seed):
+    tracks = []
+    for genre in sorted(os.listdir(audio_dir)):
+        folder = os.path.join(audio_dir, genre)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            tracks.append((genre, os.path.join(folder, name)))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(tracks))
+    return [tracks[i] for i in order]
+
+
+def decode(path):
+    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    mono = audio.mean(axis=1)
+    if rate != RATE:
+        import librosa  # only for the few tracks that are not at 22050 Hz
+        mono = librosa.resample(mono, orig_sr=rate, target_sr=RATE, res_type="soxr_hq").astype(np.float32)
+    return mono
+
+
+def build_stream(tracks):
+    pieces, bounds, start = [], [], 0
+    for genre, path in tracks:
+        samples = decode(path)
+        pieces.append(samples)
+        bounds.append((start, start + samples.size, genre))
+        start += samples.size
+    return np.concatenate(pieces), bounds
+
+
+def truth_at(bounds, sample):
+    for lo, hi, genre in bounds:
+        if lo <= sample < hi:
+            return genre
+    return bounds[-1][2]
+
+
+def run_binary(binary, stream, extra):
+    cmd = [binary, "-f", "FLOAT_LE", "-r", str(RATE), "-c", "1", "--output", "jsonl"] + extra
+    result = subprocess.run(cmd, input=stream.astype("<f4").tobytes(), capture_output=True, check=True)
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def score(windows, bounds):
+    truth = [truth_at(bounds, int((w["start"] + w["end"]) / 2 * RATE)) for w in windows]
+    voiced = [i for i, w in enumerate(windows) if w["label"] != "silence"]
+    raw = np.mean([windows[i]["raw_label"] == truth[i] for i in voiced])
+    smoothed = np.mean([windows[i]["label"] == truth[i] for i in voiced])
+
+    def mean_delay(key):
+        delays = []
+        for i in range(1, len(windows)):
+            if truth[i] == truth[i - 1]:
+                continue
+            j = i
+            while j < len(windows) and truth[j] == truth[i] and windows[j][key] != truth[i]:
+                j += 1
+            if j < len(windows) and truth[j] == truth[i]:
+                delays.append(j - i)  # followed within the track
+        return float(np.mean(delays)) if delays else float("nan"), len(delays)
+
+    return {"windows": len(voiced), "raw_accuracy": float(raw), "smoothed_accuracy": float(smoothed),
+            "raw_delay": mean_delay("raw_label"), "smoothed_delay": mean_delay("label")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--audio", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-audio", "valid"))
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    parser.add_argument("--model", help="model file (default: the binary's built-in model)")
+    parser.add_argument("--switch-probabilities", default="0.05",
+                        help="comma-separated values of --switch-probability to compare")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not os.path.isdir(args.audio):
+        sys.exit(f"stream_benchmark: no audio directory at {args.audio}")
+    tracks = load_tracks(args.audio, args.seed)
+    stream, bounds = build_stream(tracks)
+    changes = sum(1 for a, b in zip(bounds, bounds[1:]) if a[2] != b[2])
+    print(f"stream: {len(tracks)} tracks, {stream.size / RATE / 60:.1f} min, {changes} genre changes, seed {args.seed}")
+    extra = ["--model", args.model] if args.model else []
+    print("switch_p  windows  raw_acc  smoothed_acc  gain  raw_delay  smoothed_delay")
+    results = {}
+    for p in [float(v) for v in args.switch_probabilities.split(",")]:
+        s = score(run_binary(args.binary, stream, extra + ["--switch-probability", str(p)]), bounds)
+        results[p] = s
+        print(f"{p:8.3f}  {s['windows']:7d}  {s['raw_accuracy']:7.3f}  {s['smoothed_accuracy']:12.3f}  "
+              f"{100 * (s['smoothed_accuracy'] - s['raw_accuracy']):+5.1f}  {s['raw_delay'][0]:9.2f}  "
+              f"{s['smoothed_delay'][0]:14.2f}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
