@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test suite: installs what is missing, then builds and runs every test.
+# The test suite: installs what is missing, then builds and runs every test,
+# then checks the C kernels for aarch64 (NEON, under qemu-user) and natively.
 # Tests that need ../shared/data (the project's training data) skip with a
 # message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/setup.sh)"
+scripts/check-kernels-aarch64.sh
 swift build --build-tests
 swift test --skip-build "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Cross-compiles the C kernels and Tests/KernelCheck for aarch64 and runs the
+# check under qemu-user, so the NEON kernels are tested on an x86 machine.
+# Installs gcc-aarch64-linux-gnu and qemu-user if missing (sudo when not root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+aarch64-linux-gnu-gcc -std=c11 -O2 -static -Wall -Wextra -Werror \
+    -I Sources/CKernels/include -I Sources/CKernels \
+    $(find Sources/CKernels -name '*.c') Tests/KernelCheck/kernel_check.c -lm -o "$out/kernel_check"
+echo "aarch64 (qemu-user):"
+qemu-aarch64 "$out/kernel_check"
+# The same check natively, for the x86-64 AVX2 path with GCC as well as clang.
+cc -std=c11 -O2 -Wall -Wextra -Werror -I Sources/CKernels/include -I Sources/CKernels \
+    $(find Sources/CKernels -name '*.c') Tests/KernelCheck/kernel_check.c -lm -o "$out/kernel_check_native"
+echo "native ($(uname -m)):"
+"$out/kernel_check_native"
