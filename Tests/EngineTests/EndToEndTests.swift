@@ -141,6 +141,40 @@ final class EndToEndTests: XCTestCase {
         try? input.fileHandleForWriting.close()
     }
 
+    func testALSACaptureThroughTheFilePluginGivesTenLines() throws {
+        // No sound card: an ALSA configuration whose PCM replays a file over a null
+        // slave. The null slave has no clock and the file plugin never reports its
+        // end, so --duration ends the capture as it would end a real one.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gs-alsa-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let infile = directory.appendingPathComponent("capture.raw")
+        // The capture negotiates FLOAT_LE mono at 22050 Hz first; the null slave accepts it.
+        try Data(TestAudio.f32(TestAudio.music(seconds: 31, rate: 22050))).write(to: infile)
+        let config = directory.appendingPathComponent("asound.conf")
+        try """
+            pcm.gs_test {
+                type file
+                slave { pcm { type null } }
+                file "/dev/null"
+                infile "\(infile.path)"
+                format "raw"
+            }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let env = ["ALSA_CONFIG_PATH": config.path]
+        var run = try Binary.run(["-D", "gs_test", "--duration", "30", "--output", "jsonl"], environment: env)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, 10)
+        let first = try JSONSerialization.jsonObject(with: Data(run.lines[0].utf8)) as! [String: Any]
+        XCTAssertEqual(first["source"] as? String, "alsa:gs_test")
+        XCTAssertEqual(first["gaps"] as? Int, 0)
+
+        run = try Binary.run(["-D", "no_such_pcm", "--duration", "3"], environment: env)
+        XCTAssertEqual(run.status, 69)
+        XCTAssertEqual(run.stderrLines.count, 1, "only our line, not alsa-lib's own: \(run.stderr)")
+        XCTAssertTrue(run.stderr.contains("no_such_pcm"))
+    }
+
     func testErrorsAreOneLineWithDocumentedExitCodes() throws {
         var run = try Binary.run(["--output", "xml"])
         XCTAssertEqual(run.status, 64, run.stderr)

@@ -122,9 +122,9 @@ final class StdinSourceTests: XCTestCase {
     }
 
     func testLargeFmtChunkIsReadPastItsEnd() throws {
-        // A 50-byte fmt chunk (extensible plus 10 bytes of extra) must not shift the data.
+        // A 51-byte fmt chunk (extensible plus 11 bytes of extra, then a pad byte) must not shift the data.
         var fmt = WAVBuilder.fmtBody(tag: 0xFFFE, channels: 1, rate: 8000, bits: 16, subformat: 1)
-        fmt += Array(repeating: 0xEE, count: 10)
+        fmt += Array(repeating: 0xEE, count: 11)
         let values: [Int16] = [5, -5]
         let wav = WAVBuilder.riff(WAVBuilder.chunk("fmt ", fmt) + WAVBuilder.chunk("data", values.flatMap { $0.littleEndianBytes }))
         XCTAssertEqual(try decodeAll(wav).1, values.map { Float($0) / 32768 })
@@ -141,6 +141,32 @@ final class StdinSourceTests: XCTestCase {
         let (source, samples) = try decodeAll(rf64)
         XCTAssertEqual(source.container, "RF64")
         XCTAssertEqual(samples, values.prefix(3).map { Float($0) / 32768 })
+    }
+
+    func testPlaceholderSizeFields() {
+        for size: UInt32 in [0, 0x7FFF_F000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF] {
+            XCTAssertNil(StreamHeader.streamLength(fromSizeField: size), "0x\(String(size, radix: 16))")
+        }
+        XCTAssertEqual(StreamHeader.streamLength(fromSizeField: 1), 1)
+        XCTAssertEqual(StreamHeader.streamLength(fromSizeField: 0x7FFE_FFFF), 0x7FFE_FFFF)
+    }
+
+    func testSmallBufferRefillsKeepPartialFramesInOrder() throws {
+        // 3-byte frames through a 512-byte buffer: refills constantly split frames.
+        let values: [Int32] = (0..<20_000).map { ($0 &* 7_654_321) % 8_388_608 }
+        let payload = values.flatMap { Array($0.littleEndianBytes.prefix(3)) }
+        let wav = WAVBuilder.file(tag: 1, channels: 1, rate: 8000, bits: 24, payload: payload)
+        for writeChunk in [1000, 65_536] {
+            let pipe = try PipeFeed(writing: wav, chunk: writeChunk)
+            defer { pipe.finish() }
+            let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: rawS16Mono, bufferCapacity: 1)
+            var samples: [Float] = []
+            var buffer = [Float](repeating: 0, count: 1000)
+            while case let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), n > 0 {
+                samples += buffer[0..<n]
+            }
+            XCTAssertEqual(samples, values.map { Float($0) / 8_388_608 }, "writes of \(writeChunk)")
+        }
     }
 
     func testHeaderSplitAcrossTinyWrites() throws {
@@ -275,6 +301,85 @@ final class StdinSourceTests: XCTestCase {
         for encoding in SampleEncoding.allCases {
             XCTAssertEqual(SampleEncoding(arecordName: encoding.arecordName), encoding)
         }
+    }
+
+    // MARK: A real writer
+
+    /// sox streaming to a pipe writes a placeholder size and, for 24-bit stereo, an
+    /// extensible header; the decoded audio must match sox's own float output.
+    func testSoxStreamsMatchSoxFloatOutput() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sox") else { throw XCTSkip("sox not installed") }
+        let signal = ["-r", "44100", "-c", "2", "-n"]
+        let synth = ["synth", "0.3", "sine", "440", "sine", "660", "gain", "-3"]
+        let reference = try runSox(["-D"] + signal + ["-t", "raw", "-e", "floating-point", "-b", "32", "-"] + synth,
+                                   raw: RawPCMFormat(encoding: .float32LE, sampleRate: 44100, channels: 2))
+        XCTAssertEqual(reference.1.count, 2 * 13230)
+        for (type, bits, encoding, tolerance) in [("wav", "24", SampleEncoding.s24_3LE, Float(1) / 8_388_608),
+                                                  ("au", "16", .s16BE, Float(1) / 32768)] {
+            let (source, samples) = try runSox(["-D"] + signal + ["-t", type, "-b", bits, "-"] + synth, raw: rawS16Mono)
+            XCTAssertEqual(source.encoding, encoding, type)
+            XCTAssertEqual(source.format, StreamFormat(sampleRate: 44100, channels: 2), type)
+            XCTAssertEqual(samples.count, reference.1.count, type)
+            let worst = zip(samples, reference.1).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, tolerance, type)
+        }
+    }
+
+    /// `arecord -t wav` to a pipe (here from an ALSA file PCM replaying known samples)
+    /// writes a streaming header: RIFF and data sizes of 0x80000000 in alsa-utils 1.2.8.
+    func testArecordStreamingHeader() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/arecord") else { throw XCTSkip("arecord not installed") }
+        let directory = NSTemporaryDirectory() + "gs-arecord-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let values: [Int16] = (0..<4000).map { Int16(truncatingIfNeeded: $0 &* 131) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/in.raw", contents: Data(values.flatMap { $0.littleEndianBytes })))
+        let configuration = """
+            pcm.gs_test { type file slave { pcm { type null } } file "/dev/null" infile "\(directory)/in.raw" format "raw" }
+            """
+        try configuration.write(toFile: directory + "/asound.conf", atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/arecord")
+        process.arguments = ["-q", "-D", "gs_test", "-f", "S16_LE", "-r", "16000", "-c", "1", "-t", "wav"]
+        process.environment = ["ALSA_CONFIG_PATH": directory + "/asound.conf"]
+        let output = Foundation.Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer {
+            // arecord may be blocked writing to the full pipe: closing our end lets it die of EPIPE.
+            process.terminate()
+            try? output.fileHandleForReading.close()
+            process.waitUntilExit()
+        }
+        let source = try StdinSource(fileDescriptor: output.fileHandleForReading.fileDescriptor, raw: rawS16Mono)
+        XCTAssertEqual(source.format, StreamFormat(sampleRate: 16000, channels: 1))
+        var samples: [Float] = []
+        var buffer = [Float](repeating: 0, count: 1000)
+        while samples.count < values.count,
+              case let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), n > 0 {
+            samples += buffer[0..<n]
+        }
+        XCTAssertEqual(Array(samples.prefix(values.count)), values.map { Float($0) / 32768 })
+    }
+
+    private func runSox(_ arguments: [String], raw: RawPCMFormat) throws -> (StdinSource, [Float]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+        process.arguments = arguments
+        let output = Foundation.Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer { process.waitUntilExit() }
+        let source = try StdinSource(fileDescriptor: output.fileHandleForReading.fileDescriptor, raw: raw)
+        var samples: [Float] = []
+        var buffer = [Float](repeating: 0, count: 4096)
+        while case let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), n > 0 {
+            samples += buffer[0..<n]
+        }
+        return (source, samples)
     }
 
     // MARK: Lying and unsupported headers

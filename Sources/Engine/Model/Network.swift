@@ -1,24 +1,36 @@
 import CKernels
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs the model's CNN on one window with the CKernels routines.
 ///
 /// All scratch memory is sized here, at load, for a window of
-/// `frames_per_window` frames; `probabilities(for:)` allocates nothing.
+/// `frames_per_window` frames; `probabilities(for:into:)` allocates nothing.
 public final class Network {
     public let model: ModelFile
     public var labelCount: Int { model.labels.count }
     /// Elements of one input window: n_mels x frames_per_window.
     public let inputCount: Int
 
-    private enum Step {
-        case conv(weight: [Float], bias: [Float], cin: Int, cout: Int, relu: Bool)
-        case maxpool(kh: Int, kw: Int)
-        case globalAvgpool
-        case dense(weight: [Float], bias: [Float], fin: Int, fout: Int, relu: Bool)
-        case softmax
+    /// One layer as the network runs it, with the shape it sees.
+    public struct Step {
+        public enum Kind: Equatable { case conv, maxpool, globalAvgpool, dense, softmax }
+        public var kind: Kind
+        public var name: String
+        /// Input shape [C, H, W] (H = W = 1 after the global pool).
+        public var inputShape: (c: Int, h: Int, w: Int)
+        /// Multiply-adds x 2.
+        public var flops: Int
+        fileprivate var weight: [Float] = []
+        fileprivate var bias: [Float] = []
+        fileprivate var outChannels = 0
+        fileprivate var relu = false
+        fileprivate var kernel = (h: 1, w: 1)
     }
 
-    private let steps: [Step]
+    public let steps: [Step]
     private var ping: [Float]
     private var pong: [Float]
     /// Matrix panels for the SIMD convolutions, sized for the largest layer.
@@ -28,99 +40,122 @@ public final class Network {
         self.model = model
         let f = model.frontend
         inputCount = f.nMels * f.framesPerWindow
-        var largest = inputCount
-        var scratch = 0
+        var largest = inputCount, scratch = 0
         var c = 1, h = f.nMels, w = f.framesPerWindow
-        steps = model.layers.map { layer in
+        var steps: [Step] = []
+        for layer in model.layers {
+            var step = Step(kind: .softmax, name: "", inputShape: (c, h, w), flops: 0)
             switch layer {
             case let .conv3x3(name, cin, cout, relu):
+                step.kind = .conv
+                step.name = name
+                step.weight = model.tensors[name + ".weight"]!
+                step.bias = model.tensors[name + ".bias"]!
+                step.outChannels = cout
+                step.relu = relu
+                step.flops = 2 * 9 * cin * cout * h * w
+                scratch = max(scratch, gs_conv3x3_scratch_floats(Int32(cin), Int32(h), Int32(w)))
                 c = cout
                 largest = max(largest, c * h * w)
-                scratch = max(scratch, gs_conv3x3_scratch_floats(Int32(cin), Int32(h), Int32(w)))
-                return .conv(weight: model.tensors[name + ".weight"]!, bias: model.tensors[name + ".bias"]!,
-                             cin: cin, cout: cout, relu: relu)
             case let .maxpool(kh, kw):
+                step.kind = .maxpool
+                step.name = "maxpool \(kh)x\(kw)"
+                step.kernel = (kh, kw)
                 h /= kh
                 w /= kw
-                return .maxpool(kh: kh, kw: kw)
             case .globalAvgpool:
-                return .globalAvgpool
+                step.kind = .globalAvgpool
+                step.name = "global avgpool"
+                h = 1
+                w = 1
             case let .dense(name, fin, fout, relu):
+                step.kind = .dense
+                step.name = name
+                step.weight = model.tensors[name + ".weight"]!
+                step.bias = model.tensors[name + ".bias"]!
+                step.outChannels = fout
+                step.relu = relu
+                step.flops = 2 * fin * fout
+                c = fout
                 largest = max(largest, fout)
-                return .dense(weight: model.tensors[name + ".weight"]!, bias: model.tensors[name + ".bias"]!,
-                              fin: fin, fout: fout, relu: relu)
             case .softmax:
-                return .softmax
+                step.name = "softmax"
             }
+            steps.append(step)
         }
+        self.steps = steps
         ping = [Float](repeating: 0, count: largest)
         pong = [Float](repeating: 0, count: largest)
         convScratch = [Float](repeating: 0, count: scratch)
     }
 
     /// Multiply-adds x 2 for one window: the figure the model card reports.
-    public var flopsPerWindow: Int {
-        var c = 1, h = model.frontend.nMels, w = model.frontend.framesPerWindow, total = 0
-        for step in steps {
-            switch step {
-            case let .conv(_, _, cin, cout, _): total += 2 * 9 * cin * cout * h * w; c = cout
-            case let .maxpool(kh, kw): h /= kh; w /= kw
-            case let .dense(_, _, fin, fout, _): total += 2 * fin * fout
-            case .globalAvgpool, .softmax: break
-            }
-        }
-        _ = c
-        return total
-    }
+    public var flopsPerWindow: Int { steps.reduce(0) { $0 + $1.flops } }
 
     /// Runs the network on a standardised window `[n_mels][frames_per_window]`
     /// and writes `labelCount` probabilities into `output`.
     public func probabilities(for input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        forward(input, output, stepSeconds: nil)
+    }
+
+    /// As `probabilities(for:into:)`, adding each step's wall time to
+    /// `stepSeconds` (one slot per step): for the benchmark's per-kernel breakdown.
+    public func profile(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+                        stepSeconds: UnsafeMutableBufferPointer<Double>) {
+        precondition(stepSeconds.count == steps.count)
+        forward(input, output, stepSeconds: stepSeconds)
+    }
+
+    private func forward(_ input: UnsafeBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>,
+                         stepSeconds: UnsafeMutableBufferPointer<Double>?) {
         precondition(input.count == inputCount && output.count == labelCount)
-        var c = 1, h = model.frontend.nMels, w = model.frontend.framesPerWindow
-        ping.withUnsafeMutableBufferPointer { a in
-            a.baseAddress!.update(from: input.baseAddress!, count: inputCount)
-        }
-        var current = 0  // which scratch buffer holds the current activations
         convScratch.withUnsafeMutableBufferPointer { scratch in
-        ping.withUnsafeMutableBufferPointer { a in
-            pong.withUnsafeMutableBufferPointer { b in
-                let first = a.baseAddress!, second = b.baseAddress!
-                for step in steps {
-                    let src = current == 0 ? first : second
-                    let dst = current == 0 ? second : first
-                    switch step {
-                    case let .conv(weight, bias, cin, cout, relu):
-                        weight.withUnsafeBufferPointer { wt in
-                            bias.withUnsafeBufferPointer { bs in
-                                gs_conv3x3(src, Int32(cin), Int32(h), Int32(w), wt.baseAddress, bs.baseAddress,
-                                           Int32(cout), relu ? 1 : 0, dst, scratch.baseAddress)
-                            }
-                        }
-                        c = cout
-                    case let .maxpool(kh, kw):
-                        gs_maxpool(src, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), dst)
-                        h /= kh
-                        w /= kw
-                    case .globalAvgpool:
-                        gs_global_avgpool(src, Int32(c), Int32(h), Int32(w), dst)
-                        h = 1
-                        w = 1
-                    case let .dense(weight, bias, fin, fout, relu):
-                        weight.withUnsafeBufferPointer { wt in
-                            bias.withUnsafeBufferPointer { bs in
-                                gs_dense(src, Int32(fin), wt.baseAddress, bs.baseAddress, Int32(fout), relu ? 1 : 0, dst)
-                            }
-                        }
-                        c = fout
-                    case .softmax:
-                        gs_softmax(src, Int32(c), dst)
+            ping.withUnsafeMutableBufferPointer { a in
+                pong.withUnsafeMutableBufferPointer { b in
+                    a.baseAddress!.update(from: input.baseAddress!, count: inputCount)
+                    var src = a.baseAddress!, dst = b.baseAddress!
+                    for (index, step) in steps.enumerated() {
+                        let started = stepSeconds == nil ? 0 : monotonicSeconds()
+                        run(step, src, dst, scratch.baseAddress)
+                        if let stepSeconds { stepSeconds[index] += monotonicSeconds() - started }
+                        swap(&src, &dst)
                     }
-                    current = 1 - current
+                    output.baseAddress!.update(from: src, count: labelCount)
                 }
-                output.baseAddress!.update(from: current == 0 ? first : second, count: labelCount)
             }
         }
+    }
+
+    private func run(_ step: Step, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                     _ scratch: UnsafeMutablePointer<Float>?) {
+        let (c, h, w) = (Int32(step.inputShape.c), Int32(step.inputShape.h), Int32(step.inputShape.w))
+        switch step.kind {
+        case .conv:
+            step.weight.withUnsafeBufferPointer { wt in
+                step.bias.withUnsafeBufferPointer { bs in
+                    gs_conv3x3(src, c, h, w, wt.baseAddress, bs.baseAddress, Int32(step.outChannels),
+                               step.relu ? 1 : 0, dst, scratch)
+                }
+            }
+        case .maxpool:
+            gs_maxpool(src, c, h, w, Int32(step.kernel.h), Int32(step.kernel.w), dst)
+        case .globalAvgpool:
+            gs_global_avgpool(src, c, h, w, dst)
+        case .dense:
+            step.weight.withUnsafeBufferPointer { wt in
+                step.bias.withUnsafeBufferPointer { bs in
+                    gs_dense(src, c, wt.baseAddress, bs.baseAddress, Int32(step.outChannels), step.relu ? 1 : 0, dst)
+                }
+            }
+        case .softmax:
+            gs_softmax(src, c, dst)
         }
     }
+}
+
+/// Seconds on a clock that never jumps; for measuring intervals only.
+public func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

@@ -76,7 +76,7 @@ public final class Pipeline {
         while frontend.flush() { try addFrame(&summary) }
         if let window = assembler.finish() { try emit(window, &summary) }
         summary.seconds = Double(frontend.framesProduced * frontendSettings.hopLength) / Double(frontendSettings.sampleRate)
-        if summary.windows == 0 {
+        if summary.windows == 0 && !summary.stoppedBySignal {
             warn("\(source.name): the input ended before half a window "
                  + "(\(TextFormatting.fixed(frontendSettings.windowSeconds / 2, 1)) s) of audio; no line written")
         }

@@ -5,10 +5,11 @@ import Glibc
 
 /// Live capture from an ALSA PCM device ("default", "hw:1,0", "plughw:1,0", ...).
 ///
-/// Asks for mono at `preferredRate` and takes what the device gives (`format` says);
-/// prefers FLOAT_LE, then S32_LE, S16_LE, S24_3LE. Reads one period at a time into a
-/// buffer allocated at open. A capture never ends by itself: `read(into:)` returns 0
-/// only when `StopRequest` is set. Overruns are recovered, warned about and counted.
+/// Asks for mono at the hardware rate nearest `preferredRate` and takes what the device
+/// gives (`format` says; it may be stereo, or 48000 Hz). Prefers FLOAT_LE, then S32_LE,
+/// S16_LE, S24_3LE. Reads one period at a time into a buffer allocated at open. A capture
+/// never ends by itself: `read(into:)` returns 0 only when `StopRequest` is set.
+/// Overruns are recovered, warned about and counted.
 public final class ALSACapture: AudioSource {
     public let format: StreamFormat
     public let name: String
@@ -123,6 +124,8 @@ public final class ALSACapture: AudioSource {
     private static func open(_ device: String, configuration: String?) throws -> OpaquePointer {
         var handle: OpaquePointer?
         let mode = Int32(SND_PCM_NONBLOCK)
+        // Our own one-line error says what failed; alsa-lib's extra lines would only repeat it.
+        gs_alsa_silence_library_messages()
         if let configuration {
             var top: OpaquePointer?
             try ALSAStatus.check(snd_config_top(&top), "creating a configuration", device: device)
@@ -162,6 +165,9 @@ public final class ALSACapture: AudioSource {
         var channels: UInt32 = 1
         try ALSAStatus.check(snd_pcm_hw_params_set_channels_near(pcm, hw, &channels),
                              "selecting mono (or the nearest channel count)", device: device)
+        // Take the device's own rate rather than alsa-lib's rate plugin (linear interpolation
+        // by default): the pipeline's resampler does better. Devices without the switch ignore it.
+        _ = snd_pcm_hw_params_set_rate_resample(pcm, hw, 0)
         var rate = UInt32(clamping: preferredRate)
         var direction: Int32 = 0
         try ALSAStatus.check(snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &direction),
@@ -180,5 +186,27 @@ public final class ALSACapture: AudioSource {
                              "reading back the buffer size", device: device)
         return Settings(encoding: encoding, channels: Int(channels), rate: Int(rate),
                         periodFrames: Int(period), bufferFrames: Int(buffer))
+    }
+}
+
+private extension SampleEncoding {
+    /// The matching ALSA sample format.
+    var alsaFormat: snd_pcm_format_t {
+        switch self {
+        case .u8: return SND_PCM_FORMAT_U8
+        case .s8: return SND_PCM_FORMAT_S8
+        case .s16LE: return SND_PCM_FORMAT_S16_LE
+        case .s16BE: return SND_PCM_FORMAT_S16_BE
+        case .s24_3LE: return SND_PCM_FORMAT_S24_3LE
+        case .s24_3BE: return SND_PCM_FORMAT_S24_3BE
+        case .s32LE: return SND_PCM_FORMAT_S32_LE
+        case .s32BE: return SND_PCM_FORMAT_S32_BE
+        case .float32LE: return SND_PCM_FORMAT_FLOAT_LE
+        case .float32BE: return SND_PCM_FORMAT_FLOAT_BE
+        case .float64LE: return SND_PCM_FORMAT_FLOAT64_LE
+        case .float64BE: return SND_PCM_FORMAT_FLOAT64_BE
+        case .muLaw: return SND_PCM_FORMAT_MU_LAW
+        case .aLaw: return SND_PCM_FORMAT_A_LAW
+        }
     }
 }

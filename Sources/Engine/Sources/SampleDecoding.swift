@@ -18,7 +18,7 @@ extension SampleEncoding {
             for i in 0..<count {
                 let raw = bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
                 let value = Int16(bitPattern: little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
-                samples[i] = Float(value) * (1 / 32767)
+                samples[i] = Float(value) * (1 / 32768)
             }
         case .s24_3LE, .s24_3BE:
             let little = self == .s24_3LE

@@ -22,14 +22,20 @@ public final class StdinSource: AudioSource {
 
     /// Blocks until the header (if any) has been read. `raw` is validated even when a
     /// header is found, since it comes from the command line.
-    public init(fileDescriptor: Int32 = 0, raw: RawPCMFormat) throws {
+    public convenience init(fileDescriptor: Int32 = 0, raw: RawPCMFormat) throws {
+        try self.init(fileDescriptor: fileDescriptor, raw: raw, bufferCapacity: 64 * 1024)
+    }
+
+    /// `bufferCapacity`: bytes held at once; tests shrink it to exercise refilling. At
+    /// least 512 are kept: one frame of 64 channels of doubles.
+    init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int) throws {
         guard StreamHeader.channelRange.contains(raw.channels) else {
             throw EngineError.usage("raw input with \(raw.channels) channels; expected 1 to 64")
         }
         guard StreamHeader.sampleRateRange.contains(raw.sampleRate) else {
             throw EngineError.usage("raw input at \(raw.sampleRate) Hz; expected 1000 to 768000 Hz")
         }
-        stream = ByteStream(fileDescriptor: fileDescriptor, inputName: "stdin")
+        stream = ByteStream(fileDescriptor: fileDescriptor, inputName: "stdin", capacity: max(bufferCapacity, 512))
         var header: StreamHeader
         do {
             header = try StreamHeader.read(from: stream, raw: raw)
@@ -52,13 +58,12 @@ public final class StdinSource: AudioSource {
             throw EngineError.internalFault("read(into:) given \(buffer.count) samples; one frame needs \(format.channels)")
         }
         // Never read past the end of the data chunk: a finite WAV may be followed by other chunks.
-        while stream.available < min(frameBytes, remainingData ?? .max) {
+        refill: while stream.available < min(frameBytes, remainingData ?? .max) {
             switch try stream.readOnce() {
             case .bytes: continue
-            case .endOfStream: break
+            case .endOfStream: break refill
             case .stopped: return 0
             }
-            break
         }
         let usable = min(stream.available, remainingData ?? .max)
         let frames = min(usable / frameBytes, framesWanted)

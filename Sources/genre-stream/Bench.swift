@@ -1,0 +1,335 @@
+import ArgumentParser
+import CKernels
+import Engine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures what a user pays to run genre-stream: the CNN, the frontend, the
+/// resampler, and the whole process on a long stream. Prints figures; asserts nothing.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure CNN, frontend, resampler and end-to-end cost, memory, start-up and latency.")
+
+    @Option(help: ArgumentHelp("Seconds of generated audio for the end-to-end runs.", valueName: "seconds"))
+    var seconds: Double = 3600
+
+    @Option(help: ArgumentHelp("An audio file to use for the end-to-end run instead of generated audio.", valueName: "file"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Model file to measure instead of the built-in one.", valueName: "path"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Windows the CNN is timed over.", valueName: "n"))
+    var windows: Int = 300
+
+    /// The children measure the same model as the in-process figures.
+    private var modelArguments: [String] { model.map { ["--model", $0] } ?? [] }
+
+    func validate() throws {
+        if !(seconds >= 60) { throw ValidationError("--seconds must be at least 60 (RSS is compared after the first minute)") }
+        if windows < 1 { throw ValidationError("--windows must be at least 1") }
+    }
+
+    func run() throws {
+        let code = Runner.exitCode {
+            let model = try model.map { try ModelFile.load(path: $0) } ?? ModelFile.embedded()
+            try report(model)
+            return 0
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func report(_ model: ModelFile) throws {
+        let network = Network(model: model)
+        let isa = ["scalar", "AVX2+FMA", "NEON"][Int(gs_active_isa().rawValue)]
+        let cpu = CPUInfo.read()
+        let params = model.tensors.values.reduce(0) { $0 + $1.count }
+        print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz")
+        try cnn(network, cpu: cpu)
+        try frontend(model.frontend)
+        try resampler(model.frontend)
+        print("")
+        try endToEnd(model)
+        try startup()
+        try latency(model.frontend)
+    }
+
+    // MARK: CNN
+
+    private func cnn(_ network: Network, cpu: CPUInfo) throws {
+        var rng = UInt64(7)
+        var input = [Float](repeating: 0, count: network.inputCount)
+        for i in input.indices {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            input[i] = Float(Int64(bitPattern: rng >> 11) % 2000) / 1000 - 1
+        }
+        var output = [Float](repeating: 0, count: network.labelCount)
+        var stepSeconds = [Double](repeating: 0, count: network.steps.count)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for _ in 0..<10 { network.probabilities(for: x, into: y) }  // warm caches
+                stepSeconds.withUnsafeMutableBufferPointer { s in
+                    for _ in 0..<windows { network.profile(x, into: y, stepSeconds: s) }
+                }
+            }
+        }
+        var best = Double.infinity
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for _ in 0..<5 {
+                    let start = cpuSeconds()
+                    for _ in 0..<windows { network.probabilities(for: x, into: y) }
+                    best = min(best, (cpuSeconds() - start) / Double(windows))
+                }
+            }
+        }
+        let flops = Double(network.flopsPerWindow)
+        print("\nCNN per window: \(f(best * 1e3, 3)) ms CPU (best of 5 x \(windows) windows), \(f(flops / best / 1e9, 1)) GFLOP/s")
+        print("  layer             input shape     MFLOP  ms/window  GFLOP/s  share")
+        let total = stepSeconds.reduce(0, +)
+        for (step, t) in zip(network.steps, stepSeconds) {
+            let perWindow = t / Double(windows)
+            let shape = "\(step.inputShape.c)x\(step.inputShape.h)x\(step.inputShape.w)"
+            let rate = step.flops > 0 ? f(Double(step.flops) / perWindow / 1e9, 1) : "-"
+            print("  " + pad(step.name, 16) + "  " + pad(shape, 14) + "  " + lpad(f(Double(step.flops) / 1e6, 2), 6)
+                  + "  " + lpad(f(perWindow * 1e3, 4), 9) + "  " + lpad(rate, 7) + "  " + lpad(f(100 * t / total, 1), 4) + "%")
+        }
+        // The convolutions alone, scalar reference against the dispatched kernel.
+        var convFlops = 0.0, scalarTime = 0.0, simdTime = 0.0
+        for step in network.steps where step.kind == .conv {
+            let (c, h, w) = step.inputShape
+            let cout = step.flops / (2 * 9 * c * h * w)
+            var x = [Float](repeating: 0.5, count: c * h * w), weight = [Float](repeating: 0.01, count: cout * c * 9)
+            var bias = [Float](repeating: 0, count: cout), out = [Float](repeating: 0, count: cout * h * w)
+            var scratch = [Float](repeating: 0, count: gs_conv3x3_scratch_floats(Int32(c), Int32(h), Int32(w)))
+            for i in x.indices { x[i] = Float(i % 7) * 0.1 }
+            for i in weight.indices { weight[i] = Float(i % 5) * 0.01 }
+            let reps = max(1, 20_000_000 / max(step.flops, 1))
+            let t0 = cpuSeconds()
+            for _ in 0..<reps { gs_conv3x3_scalar(&x, Int32(c), Int32(h), Int32(w), &weight, &bias, Int32(cout), 1, &out, nil) }
+            let t1 = cpuSeconds()
+            for _ in 0..<reps { gs_conv3x3(&x, Int32(c), Int32(h), Int32(w), &weight, &bias, Int32(cout), 1, &out, &scratch) }
+            let t2 = cpuSeconds()
+            scalarTime += (t1 - t0) / Double(reps)
+            simdTime += (t2 - t1) / Double(reps)
+            convFlops += Double(step.flops)
+        }
+        if convFlops > 0 {
+            let peak = 32 * cpu.mhz / 1000
+            print("  convolutions: scalar \(f(convFlops / scalarTime / 1e9, 1)) GFLOP/s, \(gs_active_isa() == GS_ISA_SCALAR ? "scalar" : "SIMD") \(f(convFlops / simdTime / 1e9, 1)) GFLOP/s"
+                  + " = \(f(100 * convFlops / simdTime / 1e9 / peak, 0))% of the assumed AVX2 FMA peak (2 FMA x 8 lanes x 2 flop = 32 flop/cycle x \(f(cpu.mhz / 1000, 3)) GHz = \(f(peak, 1)) GFLOP/s)")
+        }
+    }
+
+    // MARK: frontend and resampler
+
+    private func frontend(_ settings: FrontendSettings) throws {
+        let audio = GeneratedAudio(seconds: 60, sampleRate: settings.sampleRate, channels: 1)
+        var samples = [Float](repeating: 0, count: 60 * settings.sampleRate)
+        _ = try samples.withUnsafeMutableBufferPointer { try audio.read(into: $0) }
+        let frontend = try MelFrontend(settings: settings)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            frontend.reset()
+            let start = cpuSeconds()
+            samples.withUnsafeBufferPointer { all in
+                var offset = 0
+                while offset < all.count { offset += frontend.consume(UnsafeBufferPointer(rebasing: all[offset...])) }
+            }
+            best = min(best, cpuSeconds() - start)
+        }
+        print("\nFrontend (Hann + FFTW r2c + power + mel + dB): \(f(best / 60 * 1e3, 3)) ms CPU per second of audio, \(f(best / Double(frontend.framesProduced) * 1e6, 2)) us per frame")
+    }
+
+    private func resampler(_ settings: FrontendSettings) throws {
+        let rate = 44100, channels = 2
+        var interleaved = [Float](repeating: 0, count: 60 * rate * channels)
+        _ = try interleaved.withUnsafeMutableBufferPointer { try GeneratedAudio(seconds: 60, sampleRate: rate, channels: channels).read(into: $0) }
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let source = BufferSource(samples: interleaved, format: StreamFormat(sampleRate: rate, channels: channels))
+            let converter = MonoConverter(outputRate: settings.sampleRate)
+            var produced = 0
+            let start = cpuSeconds()
+            _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { produced += $0.count }
+            best = min(best, cpuSeconds() - start)
+            precondition(abs(produced - 60 * settings.sampleRate) < settings.sampleRate)
+        }
+        print("Downmix + resampler (libsoxr HQ), 44.1 kHz stereo -> \(settings.sampleRate) Hz mono: \(f(best / 60 * 1e3, 3)) ms CPU per second of audio")
+    }
+
+    // MARK: the whole process
+
+    private func endToEnd(_ model: ModelFile) throws {
+        print("End to end: genre-stream as a child process, CPU time (user+sys) from wait4, JSONL to /dev/null")
+        if let input {
+            let source = try SoundFileSource(path: input)
+            var all: [Float] = []
+            var chunk = [Float](repeating: 0, count: 65536 * source.format.channels)
+            while true {
+                let n = try chunk.withUnsafeMutableBufferPointer { try source.read(into: $0) }
+                if n == 0 { break }
+                all += chunk[0..<n]
+            }
+            var bytes = [UInt8](repeating: 0, count: all.count * 4)
+            for (i, v) in all.enumerated() {
+                let bits = v.bitPattern
+                for b in 0..<4 { bytes[4 * i + b] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(b))) }
+            }
+            let seconds = Double(all.count / source.format.channels) / Double(source.format.sampleRate)
+            try stream(label: "\(input) as FLOAT_LE \(source.format.sampleRate) Hz x\(source.format.channels)",
+                       arguments: ["-f", "FLOAT_LE", "-r", String(source.format.sampleRate), "-c", String(source.format.channels)],
+                       seconds: seconds, minute: nil) { write in
+                bytes.withUnsafeBytes { write($0) }
+            }
+            return
+        }
+        for (rate, channels) in [(model.frontend.sampleRate, 1), (44100, 2)] {
+            // One minute of generated audio, looped: deterministic and cheap to make.
+            let minute = GeneratedAudio(seconds: 60, sampleRate: rate, channels: channels)
+            var bytes = [UInt8](repeating: 0, count: 60 * rate * channels * 2)
+            var scratch = [Float](repeating: 0, count: 60 * rate * channels)
+            _ = minute.s16Bytes(frames: 60 * rate, into: &bytes, scratch: &scratch)
+            let minutes = Int((seconds / 60).rounded())
+            try stream(label: "raw S16_LE \(rate) Hz \(channels == 1 ? "mono" : "stereo"), \(minutes * 60) s",
+                       arguments: ["-f", "S16_LE", "-r", String(rate), "-c", String(channels)],
+                       seconds: Double(minutes * 60), minute: minutes) { write in
+                bytes.withUnsafeBytes { write($0) }
+            }
+        }
+    }
+
+    /// Pipes audio into a child and reports its CPU time, real-time factor and memory.
+    /// `feed` writes one block (the whole input, or one minute when `minute` gives a repeat count).
+    private func stream(label: String, arguments: [String], seconds: Double, minute: Int?,
+                        feed: ((UnsafeRawBufferPointer) -> Void) -> Void) throws {
+        let child = try ChildProcess(arguments: arguments + modelArguments + ["--output", "jsonl"], captureStdout: false)
+        var afterFirstMinute = 0
+        for i in 0..<(minute ?? 1) {
+            feed { child.write($0) }
+            if i == 0 {
+                usleep(200_000)  // let the child drain the pipe before looking at it
+                afterFirstMinute = child.residentKiB()
+            }
+        }
+        usleep(200_000)
+        let atEnd = child.residentKiB()
+        let usage = child.finish()
+        guard usage.exitStatus == 0 else { throw EngineError.internalFault("child exited with \(usage.exitStatus)") }
+        print("  \(label): \(f(usage.cpuSeconds, 3)) s CPU, \(f(seconds / usage.cpuSeconds, 0))x real time; "
+              + "peak RSS \(f(Double(usage.peakRSSKiB) / 1024, 2)) MiB"
+              + (minute != nil ? "; RSS after the first minute \(afterFirstMinute) KiB, at the end \(atEnd) KiB (\(atEnd - afterFirstMinute >= 0 ? "+" : "")\(atEnd - afterFirstMinute) KiB)" : ""))
+    }
+
+    private func startup() throws {
+        var times: [Double] = []
+        for _ in 0..<21 {
+            let start = monotonicSeconds()
+            let child = try ChildProcess(arguments: modelArguments, captureStdout: false, stdinFromDevNull: true)
+            _ = child.finish()
+            times.append(monotonicSeconds() - start)
+        }
+        times.sort()
+        print("Start-up: \(f(times[times.count / 2] * 1e3, 2)) ms median of \(times.count) (process start, model load, "
+              + "frontend plan, read of an empty stdin, exit: an upper bound on start to first sample read)")
+    }
+
+    private func latency(_ settings: FrontendSettings) throws {
+        let windows = 20
+        let samplesPerWindow = settings.framesPerWindow * settings.hopLength
+        let audio = GeneratedAudio(seconds: Double(windows + 1) * settings.windowSeconds, sampleRate: settings.sampleRate, channels: 1)
+        var bytes = [UInt8](repeating: 0, count: (windows + 1) * samplesPerWindow * 2)
+        var scratch = [Float](repeating: 0, count: (windows + 1) * samplesPerWindow)
+        _ = audio.s16Bytes(frames: (windows + 1) * samplesPerWindow, into: &bytes, scratch: &scratch)
+        let child = try ChildProcess(arguments: ["-f", "S16_LE", "-r", String(settings.sampleRate), "-c", "1", "--output", "jsonl"] + modelArguments,
+                                     captureStdout: true)
+        // A window's line can be written once its last frame is complete:
+        // n_fft - hop samples past the window's last hop.
+        let lookahead = settings.nFFT - settings.hopLength
+        var sent = 0
+        var delays: [Double] = []
+        bytes.withUnsafeBytes { all in
+            for k in 1...windows {
+                let needed = k * samplesPerWindow + lookahead
+                child.write(UnsafeRawBufferPointer(rebasing: all[(2 * sent)..<(2 * needed)]))
+                sent = needed
+                let start = monotonicSeconds()
+                guard child.readLine() else { return }
+                delays.append(monotonicSeconds() - start)
+            }
+        }
+        _ = child.finish()
+        delays.sort()
+        guard !delays.isEmpty else { throw EngineError.internalFault("no line came back in the latency test") }
+        print("Label latency (window's last needed sample written -> its line read): median \(f(delays[delays.count / 2] * 1e3, 2)) ms, "
+              + "max \(f(delays.last! * 1e3, 2)) ms over \(delays.count) windows")
+    }
+}
+
+/// Interleaved samples from memory: feeds the resampler benchmark without decoding cost.
+private final class BufferSource: AudioSource {
+    let format: StreamFormat
+    let name = "buffer"
+    private let samples: [Float]
+    private var position = 0
+
+    init(samples: [Float], format: StreamFormat) {
+        self.samples = samples
+        self.format = format
+    }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+        let n = min(buffer.count, samples.count - position)
+        samples.withUnsafeBufferPointer { s in
+            buffer.baseAddress!.update(from: s.baseAddress! + position, count: n)
+        }
+        position += n
+        return n
+    }
+}
+
+/// What /proc/cpuinfo says about the first CPU.
+struct CPUInfo {
+    var name = "unknown"
+    var mhz = 0.0
+
+    static func read() -> CPUInfo {
+        var info = CPUInfo()
+        let fd = open("/proc/cpuinfo", O_RDONLY)
+        guard fd >= 0 else { return info }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let n = Glibc.read(fd, &buffer, buffer.count)
+        guard n > 0 else { return info }
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
+            guard parts.count == 2 else { continue }
+            if parts[0] == "model name" && info.name == "unknown" { info.name = parts[1] }
+            if parts[0] == "cpu MHz" && info.mhz == 0 { info.mhz = Double(parts[1]) ?? 0 }
+        }
+        return info
+    }
+}
+
+/// CPU time of this process (user + system): the measure that a busy, shared machine disturbs least.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+}
+
+private func f(_ value: Double, _ decimals: Int) -> String { TextFormatting.fixed(value, decimals) }
+private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+private func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}
