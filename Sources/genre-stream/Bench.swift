@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Windows the CNN is timed over.", valueName: "n"))
     var windows: Int = 300
 
+    @Flag(name: .customLong("cnn-only"), help: "Measure the CNN only (for benchmarks/peers.py).")
+    var cnnOnly = false
+
     /// The children measure the same model as the in-process figures.
     private var modelArguments: [String] { model.map { ["--model", $0] } ?? [] }
 
@@ -48,6 +51,7 @@ struct Bench: ParsableCommand {
         let params = model.tensors.values.reduce(0) { $0 + $1.count }
         print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz")
         try cnn(network, cpu: cpu)
+        if cnnOnly { return }
         try frontend(model.frontend)
         try resampler(model.frontend)
         print("")
@@ -216,10 +220,13 @@ struct Bench: ParsableCommand {
         }
         usleep(200_000)
         let atEnd = child.residentKiB()
+        // The child's own high-water mark: wait4's ru_maxrss would also count the
+        // parent's pages that a vfork-style spawn shares before exec.
+        let peak = child.peakResidentKiB()
         let usage = child.finish()
         guard usage.exitStatus == 0 else { throw EngineError.internalFault("child exited with \(usage.exitStatus)") }
         print("  \(label): \(f(usage.cpuSeconds, 3)) s CPU, \(f(seconds / usage.cpuSeconds, 0))x real time; "
-              + "peak RSS \(f(Double(usage.peakRSSKiB) / 1024, 2)) MiB"
+              + "peak RSS \(f(Double(peak) / 1024, 2)) MiB"
               + (minute != nil ? "; RSS after the first minute \(afterFirstMinute) KiB, at the end \(atEnd) KiB (\(atEnd - afterFirstMinute >= 0 ? "+" : "")\(atEnd - afterFirstMinute) KiB)" : ""))
     }
 

@@ -14,7 +14,6 @@ final class ChildProcess {
 
     struct Usage {
         var cpuSeconds: Double
-        var peakRSSKiB: Int
         var exitStatus: Int32
     }
 
@@ -79,14 +78,19 @@ final class ChildProcess {
     }
 
     /// Resident set size now, from /proc: what the child holds at this moment.
-    func residentKiB() -> Int {
+    func residentKiB() -> Int { statusField("VmRSS:") }
+
+    /// The most the child has held resident since it started (its exec).
+    func peakResidentKiB() -> Int { statusField("VmHWM:") }
+
+    private func statusField(_ field: String) -> Int {
         let fd = open("/proc/\(pid)/status", O_RDONLY)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = read(fd, &buffer, buffer.count)
         guard n > 0 else { return 0 }
-        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") where line.hasPrefix(field) {
             return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
         }
         return 0
@@ -101,6 +105,6 @@ final class ChildProcess {
         if let fd = stdoutFD { close(fd) }
         let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
-        return Usage(cpuSeconds: cpu, peakRSSKiB: Int(usage.ru_maxrss), exitStatus: (status >> 8) & 0xFF)
+        return Usage(cpuSeconds: cpu, exitStatus: (status >> 8) & 0xFF)
     }
 }
