@@ -52,6 +52,16 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(objects[1]["start"] as! Double, 2.9997, accuracy: 0.001)
     }
 
+    func testMP3AndFLACFilesDecodeThroughLibsndfile() throws {
+        // 6.5 s of the public-domain demo clip (44.1 kHz stereo): two whole windows
+        // and a 0.5-s tail, too short for a partial window.
+        for name in ["hungarian_dance_6.5s.mp3", "hungarian_dance_6.5s.flac"] {
+            let run = try Binary.run(["--output", "jsonl", Fixtures.path(name)])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(run.lines.count, 2, "\(name): \(run.stdout)")
+        }
+    }
+
     func testPartialWindowAtEndIsEmittedAndMarked() throws {
         let audio = TestAudio.music(seconds: 32, rate: 22050)
         let run = try Binary.run(["--output", "csv"], stdin: Data(TestAudio.s16(audio)))
