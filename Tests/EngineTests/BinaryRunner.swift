@@ -19,6 +19,7 @@ enum Binary {
     }
 
     static var url: URL {
+        if let path = ProcessInfo.processInfo.environment["GENRE_STREAM_TEST_BINARY"] { return URL(fileURLWithPath: path) }
         // The test bundle sits in the build products folder next to the executable.
         let products = Bundle.main.bundleURL
         let candidate = products.appendingPathComponent("genre-stream")
@@ -26,6 +27,22 @@ enum Binary {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug/genre-stream")
     }
+
+    /// With GENRE_STREAM_TEST_VALGRIND=1 (scripts/leak-check.sh) every run goes
+    /// through valgrind's memcheck: a definite leak or a memory error makes the
+    /// binary exit 99, which fails the test's exit-code assertion.
+    static var underValgrind: Bool { ProcessInfo.processInfo.environment["GENRE_STREAM_TEST_VALGRIND"] == "1" }
+
+    /// The program and arguments that run genre-stream with `arguments`.
+    static func command(_ arguments: [String]) -> (executable: URL, arguments: [String]) {
+        guard underValgrind else { return (url, arguments) }
+        return (URL(fileURLWithPath: "/usr/bin/valgrind"),
+                ["--quiet", "--leak-check=full", "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
+                 "--error-exitcode=99", url.path] + arguments)
+    }
+
+    /// Valgrind runs the binary tens of times slower.
+    static var timeScale: Double { underValgrind ? 40 : 1 }
 
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -36,8 +53,9 @@ enum Binary {
                     timeout: TimeInterval = 120) throws -> BinaryRun {
         ignoreBrokenPipes()
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        let (executable, fullArguments) = command(arguments)
+        process.executableURL = executable
+        process.arguments = fullArguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
@@ -61,7 +79,7 @@ enum Binary {
             try? input.fileHandleForWriting.close()
         }
         writer.start()
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * timeScale)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
             process.terminate()

@@ -110,10 +110,11 @@ final class EndToEndTests: XCTestCase {
         let audio = TestAudio.music(seconds: 60, rate: 22050)
         let data = Data(TestAudio.s16(audio))
         Binary.ignoreBrokenPipes()
-        let script = "\"$0\" | head -n 2; echo \"status=${PIPESTATUS[0]}\" >&2"
+        let script = "\"$@\" | head -n 2; echo \"status=${PIPESTATUS[0]}\" >&2"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script, Binary.url.path]
+        let (executable, arguments) = Binary.command([])
+        process.arguments = ["-c", script, "genre-stream", executable.path] + arguments
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -128,11 +129,14 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(err, "status=0\n", "no message, exit 0 when the reader goes away")
     }
 
-    func testInterruptFinishesTheLineAndExits130() throws {
+    /// SIGINT, SIGTERM and SIGHUP all finish the line being written, print the
+    /// partial window if it holds at least half a window, and exit 128 + signal.
+    private func checkStop(by signal: Int32, expectedStatus: Int32) throws {
         Binary.ignoreBrokenPipes()
         let process = Process()
-        process.executableURL = Binary.url
-        process.arguments = ["--output", "jsonl"]
+        let (executable, arguments) = Binary.command(["--output", "jsonl"])
+        process.executableURL = executable
+        process.arguments = arguments
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -140,15 +144,27 @@ final class EndToEndTests: XCTestCase {
         try process.run()
         // 8 s of audio, then the pipe stays open as a live stream would.
         try input.fileHandleForWriting.write(contentsOf: Data(TestAudio.s16(TestAudio.music(seconds: 8, rate: 22050))))
-        Thread.sleep(forTimeInterval: 1.0)
-        process.interrupt()
+        Thread.sleep(forTimeInterval: 1.0 * Binary.timeScale)
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(process.terminationStatus, expectedStatus, "signal \(signal)")
         let lines = out.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, "two whole windows and the 2-s tail as a partial window: \(out)")
         XCTAssertTrue(out.hasSuffix("\"partial\":true,\"gaps\":0}\n"), "the last line is the partial window, complete")
         try? input.fileHandleForWriting.close()
+    }
+
+    func testInterruptFinishesTheLineAndExits130() throws {
+        try checkStop(by: SIGINT, expectedStatus: 130)
+    }
+
+    func testTerminateFinishesTheLineAndExits143() throws {
+        try checkStop(by: SIGTERM, expectedStatus: 143)
+    }
+
+    func testHangupFinishesTheLineAndExits129() throws {
+        try checkStop(by: SIGHUP, expectedStatus: 129)
     }
 
     func testALSACaptureThroughTheFilePluginGivesTenLines() throws {

@@ -35,6 +35,8 @@ public final class MonoConverter {
         var framesLeft = maxSeconds.map { Int(($0 * Double(format.sampleRate)).rounded()) } ?? Int.max
         let channels = format.channels
         var stopped = false
+        var framesRead = 0
+        warnedAboutBadSamples = false
         while framesLeft > 0 {
             if StopRequest.isSet { stopped = true; break }
             let count = try interleaved.withUnsafeMutableBufferPointer { buffer in
@@ -49,6 +51,12 @@ public final class MonoConverter {
             let frames = min(count / channels, framesLeft)
             framesLeft -= frames
             downmix(frames: frames, channels: channels)
+            if sanitize(frames: frames) && !warnedAboutBadSamples {
+                warnedAboutBadSamples = true
+                warn("\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(MonoConverter.sampleLimit)) full scale) "
+                     + "replaced; first near \(TextFormatting.fixed(Double(format.sampleRate > 0 ? framesRead : 0) / Double(format.sampleRate), 1)) s")
+            }
+            framesRead += frames
             try mono.withUnsafeBufferPointer { m in
                 try resampler.process(UnsafeBufferPointer(rebasing: m[0..<frames]), sink)
             }
@@ -56,6 +64,31 @@ public final class MonoConverter {
         try resampler.flush(sink)
         return stopped
     }
+
+    /// Float input can carry anything. NaN and infinities become silence,
+    /// magnitudes beyond `sampleLimit` are clipped there (so that power stays
+    /// finite in float), and subnormals become 0 (they would only slow the FFT).
+    /// Returns true if any NaN, infinity or over-range sample was found.
+    private func sanitize(frames: Int) -> Bool {
+        var bad = false
+        mono.withUnsafeMutableBufferPointer { m in
+            for i in 0..<frames {
+                let v = m[i]
+                if v.isFinite && abs(v) <= MonoConverter.sampleLimit {
+                    if v.isSubnormal { m[i] = 0 }
+                    continue
+                }
+                bad = true
+                m[i] = v.isNaN ? 0 : (v > 0 ? MonoConverter.sampleLimit : -MonoConverter.sampleLimit)
+            }
+        }
+        return bad
+    }
+
+    /// 36 dB over full scale: room for the "overs" of float recordings.
+    static let sampleLimit: Float = 64
+
+    private var warnedAboutBadSamples = false
 
     private func downmix(frames: Int, channels: Int) {
         interleaved.withUnsafeBufferPointer { src in
