@@ -32,5 +32,10 @@ let package = Package(
             dependencies: ["Engine", "CKernels"],
             resources: [.copy("Fixtures")]
         ),
+        // libFuzzer harnesses, run by scripts/fuzz.sh (built there with -sanitize=fuzzer,address).
+        // A plain build makes each a corpus replayer: `StreamFuzzer Fuzz/corpus/stream`.
+        .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"),
+        .executableTarget(name: "StreamFuzzer", dependencies: ["Engine", "FuzzDriver"], path: "Fuzz/StreamFuzzer"),
+        .executableTarget(name: "ModelFuzzer", dependencies: ["Engine", "FuzzDriver"], path: "Fuzz/ModelFuzzer"),
     ]
 )

@@ -18,6 +18,7 @@ Examples (from the repository root):
 import argparse
 import json
 import os
+import shlex
 import re
 import subprocess
 import sys
@@ -111,7 +112,7 @@ def write_section(readme, key, text):
 
 
 def print_and_record(args, s, genres, title):
-    command = "python3 training/evaluate.py " + " ".join(sys.argv[1:])
+    command = "python3 training/evaluate.py " + shlex.join(sys.argv[1:])
     text = report(s, genres, title, command)
     print(text)
     if args.png:

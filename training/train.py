@@ -12,6 +12,7 @@ import argparse
 import copy
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -152,7 +153,7 @@ def main(argv=None):
     if args.export:
         from export_model import export
         chosen = best_path if args.select == "best" else last_path
-        extra = {"training_command": "python3 training/train.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        extra = {"training_command": "python3 training/train.py " + shlex.join(sys.argv[1:] if argv is None else argv),
                  "training_wall_min": f"{wall / 60:.1f}"}
         export(chosen, args.gsm, args.onnx, extra_metadata=extra)
 

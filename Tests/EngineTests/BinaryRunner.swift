@@ -48,9 +48,12 @@ enum Binary {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Runs to completion. `stdin` nil closes stdin at once.
+    /// Runs to completion. `stdin` nil closes stdin at once. With `trickle`, the first
+    /// `count` bytes of stdin are written `piece` bytes at a time with a short pause after
+    /// each (a header arriving split across reads, as from a slow pipe) and the rest at
+    /// once; nil writes everything at once.
     static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
-                    timeout: TimeInterval = 120) throws -> BinaryRun {
+                    timeout: TimeInterval = 120, trickle: (count: Int, piece: Int)? = nil) throws -> BinaryRun {
         ignoreBrokenPipes()
         let process = Process()
         let (executable, fullArguments) = command(arguments)
@@ -75,7 +78,19 @@ enum Binary {
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
         let writer = Thread {
-            if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
+            if let stdin {
+                var offset = stdin.startIndex
+                if let trickle {
+                    let slowEnd = min(stdin.startIndex + trickle.count, stdin.endIndex)
+                    while offset < slowEnd {
+                        let next = min(offset + trickle.piece, slowEnd)
+                        guard (try? input.fileHandleForWriting.write(contentsOf: stdin[offset..<next])) != nil else { break }
+                        offset = next
+                        Thread.sleep(forTimeInterval: 0.005)
+                    }
+                }
+                try? input.fileHandleForWriting.write(contentsOf: stdin[offset...])
+            }
             try? input.fileHandleForWriting.close()
         }
         writer.start()

@@ -7,7 +7,7 @@ import XCTest
 /// a message that names what it expected and what it found.
 final class ModelFileTests: XCTestCase {
     private var fixtureBytes: [UInt8] {
-        get throws { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fixture-random.gsm")))) }
+        get throws { try ModelFileEditing.fixtureBytes }
     }
 
     private func load(_ bytes: [UInt8]) throws -> ModelFile {
@@ -27,33 +27,12 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
-    /// Re-encodes the fixture with its JSON header changed by `edit`, with a correct checksum,
-    /// so that each test exercises one check only.
     private func withHeader(_ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
-        let bytes = try fixtureBytes
-        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        let oldDataStart = (16 + headerLength + 63) / 64 * 64
-        var header = try JSONSerialization.jsonObject(with: Data(bytes[16..<(16 + headerLength)])) as! [String: Any]
-        edit(&header)
-        let json = [UInt8](try JSONSerialization.data(withJSONObject: header))
-        let dataStart = (16 + json.count + 63) / 64 * 64
-        var body = json + [UInt8](repeating: 0, count: dataStart - 16 - json.count)
-        body += bytes[oldDataStart...]
-        let crc = body.withUnsafeBytes { CRC32.checksum($0) }
-        var out = Array("GSTM".utf8) + le32(1) + le32(UInt32(json.count)) + le32(crc)
-        out += body
-        return out
-    }
-
-    private func le32(_ v: UInt32) -> [UInt8] {
-        [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+        try ModelFileEditing.withHeader(edit)
     }
 
     private func rechecksummed(_ bytes: [UInt8]) -> [UInt8] {
-        var out = bytes
-        let crc = Array(bytes[16...]).withUnsafeBytes { CRC32.checksum($0) }
-        out.replaceSubrange(12..<16, with: le32(crc))
-        return out
+        ModelFileEditing.rechecksummed(bytes)
     }
 
     func testLoadsFixtureAndEmbeddedModel() throws {
@@ -64,6 +43,14 @@ final class ModelFileTests: XCTestCase {
         let embedded = try ModelFile.embedded()
         XCTAssertEqual(embedded.frontend.sampleRate, 22050)
         XCTAssertEqual(embedded.labels.last, "rock")
+    }
+
+    func testEmbeddedModelIsWeightsGenreCNN() throws {
+        let shipped = try ModelFile.load(path: Binary.repositoryRoot.appendingPathComponent("Weights/genre-cnn.gsm").path)
+        let embedded = try ModelFile.embedded()
+        XCTAssertEqual(embedded.name, shipped.name)
+        XCTAssertEqual(embedded.layers, shipped.layers)
+        XCTAssertEqual(embedded.tensors, shipped.tensors, "the binary carries the model in Weights/")
     }
 
     func testCRCMatchesZlibCheckValue() {

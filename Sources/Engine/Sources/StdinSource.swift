@@ -26,9 +26,9 @@ public final class StdinSource: AudioSource {
         try self.init(fileDescriptor: fileDescriptor, raw: raw, bufferCapacity: 64 * 1024)
     }
 
-    /// `bufferCapacity`: bytes held at once; tests shrink it to exercise refilling. At
-    /// least 512 are kept: one frame of 64 channels of doubles.
-    init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int) throws {
+    /// `bufferCapacity`: bytes held at once; tests and Fuzz/StreamFuzzer (hence `package`)
+    /// shrink it to exercise refilling. At least 512 are kept: one frame of 64 channels of doubles.
+    package init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int) throws {
         guard StreamHeader.channelRange.contains(raw.channels) else {
             throw EngineError.usage("raw input with \(raw.channels) channels; expected 1 to 64")
         }
@@ -69,7 +69,13 @@ public final class StdinSource: AudioSource {
         let frames = min(usable / frameBytes, framesWanted)
         if frames == 0 {
             finished = true
-            if usable > 0 {
+            if let left = remainingData, left > usable {
+                // The header's data size lies (or the file was cut short): what arrived is
+                // still good audio, so it is kept, but the user should know. One line, so
+                // a dropped partial frame is mentioned here rather than in a second one.
+                warn("\(name): the \(container) header promises \(left - usable) more audio bytes than the stream holds: truncated; "
+                     + "processed what arrived" + (usable > 0 ? ", dropped \(usable) trailing bytes of a partial frame" : ""))
+            } else if usable > 0 {
                 warn("\(name): dropped \(usable) trailing bytes at end of stream: a partial frame (\(frameBytes) bytes per frame)")
             }
             return 0

@@ -55,7 +55,14 @@ extension StreamHeader {
                                     channels: format.channels, dataLength: length)
             default:
                 // LIST, fact, bext, JUNK, ...: nothing the decoder needs. Odd sizes carry a pad byte.
-                _ = try stream.discard(Int(size) + Int(size & 1))
+                let length = Int(size) + Int(size & 1)
+                if try stream.discard(length) < length {
+                    if !stream.reachedEnd { throw HeaderInterrupted() }
+                    // A corrupt size (0xFFFFFFF0, say) swallows the whole stream: name the
+                    // chunk that did it, not just the data chunk that never came.
+                    throw EngineError.inputFormat(
+                        "\(container) '\(id)' chunk says \(size) bytes but the stream ends at byte \(stream.offset), before any data chunk (truncated, or a corrupt chunk size)")
+                }
             }
         }
     }
