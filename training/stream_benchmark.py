@@ -94,6 +94,34 @@ def score(windows, bounds):
             "raw_delay": mean_delay("raw_label"), "smoothed_delay": mean_delay("label")}
 
 
+def benchmark(audio_dir, binary, model=None, switch_probabilities=(0.05,), seed=0, log=print):
+    """Builds the simulated radio and scores each switch probability; returns (description, rows)."""
+    tracks = load_tracks(audio_dir, seed)
+    stream, bounds = build_stream(tracks)
+    changes = sum(1 for a, b in zip(bounds, bounds[1:]) if a[2] != b[2])
+    description = (f"{len(tracks)} tracks of {os.path.relpath(audio_dir, ROOT)} back to back in a seeded random order "
+                   f"(seed {seed}): {stream.size / RATE / 60:.1f} min, {changes} genre changes")
+    log("stream: " + description)
+    log(HEADER)
+    extra = ["--model", model] if model else []
+    rows = []
+    for p in switch_probabilities:
+        s = score(run_binary(binary, stream, extra + ["--switch-probability", str(p)]), bounds)
+        s["switch_probability"] = p
+        rows.append(s)
+        log(format_row(s))
+    return description, rows
+
+
+HEADER = "switch_p  windows  raw_acc  smoothed_acc  gain  raw_delay  smoothed_delay"
+
+
+def format_row(s):
+    return (f"{s['switch_probability']:8.3f}  {s['windows']:7d}  {s['raw_accuracy']:7.3f}  {s['smoothed_accuracy']:12.3f}  "
+            f"{100 * (s['smoothed_accuracy'] - s['raw_accuracy']):+5.1f}  {s['raw_delay'][0]:9.2f}  "
+            f"{s['smoothed_delay'][0]:14.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--audio", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-audio", "valid"))
@@ -105,20 +133,7 @@ def main():
     args = parser.parse_args()
     if not os.path.isdir(args.audio):
         sys.exit(f"stream_benchmark: no audio directory at {args.audio}")
-    tracks = load_tracks(args.audio, args.seed)
-    stream, bounds = build_stream(tracks)
-    changes = sum(1 for a, b in zip(bounds, bounds[1:]) if a[2] != b[2])
-    print(f"stream: {len(tracks)} tracks, {stream.size / RATE / 60:.1f} min, {changes} genre changes, seed {args.seed}")
-    extra = ["--model", args.model] if args.model else []
-    print("switch_p  windows  raw_acc  smoothed_acc  gain  raw_delay  smoothed_delay")
-    results = {}
-    for p in [float(v) for v in args.switch_probabilities.split(",")]:
-        s = score(run_binary(args.binary, stream, extra + ["--switch-probability", str(p)]), bounds)
-        results[p] = s
-        print(f"{p:8.3f}  {s['windows']:7d}  {s['raw_accuracy']:7.3f}  {s['smoothed_accuracy']:12.3f}  "
-              f"{100 * (s['smoothed_accuracy'] - s['raw_accuracy']):+5.1f}  {s['raw_delay'][0]:9.2f}  "
-              f"{s['smoothed_delay'][0]:14.2f}")
-    return results
+    benchmark(args.audio, args.binary, args.model, [float(v) for v in args.switch_probabilities.split(",")], args.seed)
 
 
 if __name__ == "__main__":
