@@ -1,6 +1,10 @@
 import ArgumentParser
 import Engine
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct GenreStream: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,15 +24,50 @@ struct GenreStream: ParsableCommand {
     /// line (the README's promise for every error) instead of the parser's error,
     /// usage and hint lines. Help, version and a run's own exit codes are unchanged.
     static func main() {
-        var command: ParsableCommand
-        do {
-            command = try parseAsRoot()
-        } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
-            warn("usage error: \(message)")
-            exit(withError: ExitCode.validationFailure)
+        let command: ParsableCommand
+        switch parse() {
+        case .success(let parsed):
+            command = parsed
+        case .failure(let early):
+            early.report()
+            Glibc.exit(early.code)
         }
-        do { try command.run() } catch { exit(withError: error) }
+        Glibc.exit(exitStatus(of: command))
+    }
+
+    /// A usage error, as plain text and an exit code.
+    struct EarlyExit: Error {
+        var text: String
+        var code: Int32
+
+        func report() {
+            warn("usage error: " + text.split(whereSeparator: \.isNewline).joined(separator: "; "))
+        }
+    }
+
+    /// Parses the command line. The parser's error is turned into plain text
+    /// here, so that nothing it allocated is still held when the process exits
+    /// (valgrind's leak check runs on every exit path).
+    private static func parse() -> Result<ParsableCommand, EarlyExit> {
+        do {
+            return .success(try parseAsRoot())
+        } catch {
+            // Help, version and the parser's other exits keep its own output.
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            return .failure(EarlyExit(text: message(for: error), code: ExitCode.validationFailure.rawValue))
+        }
+    }
+
+    private static func exitStatus(of command: ParsableCommand) -> Int32 {
+        var command = command
+        do {
+            try command.run()
+            return 0
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            // `help` and `--help` arrive here as a clean-exit request: the parser prints them.
+            exit(withError: error)
+        }
     }
 }
