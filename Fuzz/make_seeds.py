@@ -10,6 +10,7 @@ import math
 import os
 import struct
 import sys
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "training"))
@@ -143,6 +144,41 @@ def model_seeds():
         f.write(data)
 
 
+def model_regressions():
+    """Models that once crashed the loader or made `Network` allocate gigabytes; the
+    loader must now reject each with a model error (Tests/EngineTests/FuzzRegressionTests)."""
+    rng = np.random.default_rng(6)
+    small_frontend = dict(DEFAULT_FRONTEND, n_mels=16, frames_per_window=8, n_fft=256, hop_length=128, sample_rate=8000, fmax=4000.0)
+    layers = [{"op": "global_avgpool"},
+              {"op": "dense", "name": "fc", "in_features": 1, "out_features": 3, "relu": False},
+              {"op": "softmax"}]
+    # A tensor offset near Int.max, a multiple of 64: `data_start + offset` overflowed.
+    path = os.path.join(MODEL, "regress-offset-overflow.gsm")
+    write_gsm(path, layers, random_tensors(layers, rng), labels=["a", "b", "c"], frontend=small_frontend,
+              name="offset-overflow", metadata={})
+    with open(path, "rb") as f:
+        raw = f.read()
+    header_length = struct.unpack("<I", raw[8:12])[0]
+    header = raw[16:16 + header_length].replace(b'"offset": 0', b'"offset": 9223372036854775744')
+    new_length = len(header)
+    # The header grew: realign the tensor data behind it as the format requires.
+    data_start = (16 + new_length + 63) // 64 * 64
+    old_start = (16 + header_length + 63) // 64 * 64
+    body = header + b"\0" * (data_start - 16 - new_length) + raw[old_start:]
+    with open(path, "wb") as f:
+        f.write(b"GSTM" + struct.pack("<III", 1, new_length, zlib.crc32(body) & 0xFFFFFFFF) + body)
+    # 9 KB asking for a 200-channel map of 256 x 4096: 840 MB for each of Network's two
+    # activation buffers.
+    big_frontend = dict(DEFAULT_FRONTEND, n_mels=256, frames_per_window=4096)
+    layers = [{"op": "conv3x3", "name": "wide", "in_channels": 1, "out_channels": 200, "relu": True},
+              {"op": "global_avgpool"},
+              {"op": "dense", "name": "fc", "in_features": 200, "out_features": 2, "relu": False},
+              {"op": "softmax"}]
+    write_gsm(os.path.join(MODEL, "regress-huge-feature-map.gsm"), layers, random_tensors(layers, rng),
+              labels=["a", "b"], frontend=big_frontend, name="huge-feature-map", metadata={})
+
+
 if __name__ == "__main__":
     stream_seeds()
     model_seeds()
+    model_regressions()

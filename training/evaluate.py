@@ -53,8 +53,8 @@ def confusion_text(cm, genres):
     head = " " * width + " ".join(f"{g[:5]:>5}" for g in genres) + "   recall"
     rows = [head]
     for g, row in zip(genres, cm):
-        recall = row[genres.index(g)] / row.sum() if row.sum() else float("nan")
-        rows.append(f"{g:<{width}}" + " ".join(f"{v:5d}" for v in row) + f"   {recall:6.1%}")
+        recall = f"{row[genres.index(g)] / row.sum():6.1%}" if row.sum() else "     -"
+        rows.append(f"{g:<{width}}" + " ".join(f"{v:5d}" for v in row) + f"   {recall}")
     return "\n".join(rows)
 
 

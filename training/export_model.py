@@ -7,6 +7,7 @@ Usage: python3 training/export_model.py CHECKPOINT.pt [--gsm OUT.gsm] [--onnx OU
 """
 import argparse
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def export_onnx(network, path):
     """The folded network on one standardised window [1, 1, 128, 39] -> probabilities [1, 10]."""
     x = torch.zeros(1, 1, DEFAULT_FRONTEND["n_mels"], DEFAULT_FRONTEND["frames_per_window"])
     torch.onnx.export(network, (x,), path, input_names=["window"], output_names=["probs"],
-                      opset_version=18, dynamo=False)
+                      opset_version=18, dynamo=True, external_data=False, verbose=False)
 
 
 def export(checkpoint, gsm_path, onnx_path=None, extra_metadata=None):
@@ -103,6 +104,8 @@ def export(checkpoint, gsm_path, onnx_path=None, extra_metadata=None):
         "checkpoint_step": meta["step"],
         "valid_window_acc": f"{valid.get('window_acc', float('nan')):.4f}",
         "valid_track_acc": f"{valid.get('track_acc', float('nan')):.4f}",
+        "training_command": meta.get("command", "see training_args"),
+        "training_args": json.dumps(meta.get("args", {}), sort_keys=True),
         "git_commit": git_commit(),
         "exported": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **(extra_metadata or {}),

@@ -33,7 +33,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--npz", default=os.path.join(REPO, DEFAULT_NPZ), help="decoded mel set (.npz)")
     p.add_argument("--arch", default=DEFAULT_ARCH, help="architecture string, see model.py")
-    p.add_argument("--steps", type=int, default=9000, help="optimiser steps (batches)")
+    p.add_argument("--steps", type=int, default=16000, help="optimiser steps (batches)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3, help="OneCycle peak learning rate (AdamW)")
     p.add_argument("--wd", type=float, default=0.02, help="AdamW weight decay")
@@ -45,7 +45,7 @@ def parse_args(argv=None):
     p.add_argument("--freq-shift", type=float, default=1.5, help="max mel-band shift of a crop")
     p.add_argument("--no-eq", dest="eq", action="store_false", help="no random tilt / EQ curve")
     p.add_argument("--no-masks", dest="masks", action="store_false", help="no SpecAugment masks")
-    p.add_argument("--eval-every", type=int, default=500, help="steps between valid evaluations")
+    p.add_argument("--eval-every", type=int, default=1000, help="steps between valid evaluations")
     p.add_argument("--eval-stride", type=int, default=WINDOW_FRAMES, help="valid window hop in columns")
     p.add_argument("--select", choices=["best", "last"], default="best",
                    help="export the best valid checkpoint (mean of window and track accuracy) or the last")
@@ -140,7 +140,8 @@ def main(argv=None):
                   flush=True)
             loss_sum, loss_n = 0.0, 0
             meta = {"arch": args.arch, "classes": classes, "genres": train.genres, "step": step,
-                    "valid": s, "args": vars(args)}
+                    "valid": s, "args": vars(args), "elapsed_s": elapsed,
+                    "command": "python3 training/train.py " + shlex.join(sys.argv[1:] if argv is None else argv)}
             if score > best:
                 best = score
                 save(best_path, ema=ema.state_dict(), meta=meta)
@@ -153,9 +154,7 @@ def main(argv=None):
     if args.export:
         from export_model import export
         chosen = best_path if args.select == "best" else last_path
-        extra = {"training_command": "python3 training/train.py " + shlex.join(sys.argv[1:] if argv is None else argv),
-                 "training_wall_min": f"{wall / 60:.1f}"}
-        export(chosen, args.gsm, args.onnx, extra_metadata=extra)
+        export(chosen, args.gsm, args.onnx, extra_metadata={"training_wall_min": f"{wall / 60:.1f}"})
 
 
 if __name__ == "__main__":

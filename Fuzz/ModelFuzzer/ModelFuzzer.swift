@@ -8,10 +8,13 @@ import Glibc
 // libFuzzer target for the model loader (Weights/FORMAT.md), and for the network built
 // from whatever model it accepts.
 //
-// The CRC-32 at bytes 12..<16 is rewritten to match the input before loading: otherwise
-// almost every mutation would stop at the checksum and the JSON header, layer chain and
-// tensor checks behind it would go unfuzzed. (The checksum check itself is covered by
-// ModelFileTests.) A model that loads is run once on a deterministic window.
+// Two preamble fields are rewritten to fit the input before loading, or almost every
+// mutation would stop there and the JSON header, layer chain and tensor checks behind
+// them would go unfuzzed: the header length at bytes 8..<12 becomes the distance to the
+// first NUL byte (where the zero padding after the JSON starts, so that inserting or
+// deleting bytes in the JSON keeps the file readable; inputs with no NUL keep theirs),
+// and the CRC-32 at bytes 12..<16 is recomputed. (ModelFileTests cover both checks.)
+// A model that loads is run once on a deterministic window.
 //
 // Built by scripts/fuzz.sh with libFuzzer; a plain build replays files instead:
 // `ModelFuzzer FILE_OR_DIR...` runs each once and prints what became of it.
@@ -25,8 +28,8 @@ private let maximumFlopsRun = 50_000_000
 func fuzzModel(_ input: UnsafeRawBufferPointer) -> String {
     var bytes = Array(input)
     if bytes.count >= 16 {
-        let crc = crc32(bytes[16...])
-        for i in 0..<4 { bytes[12 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
+        if let end = bytes[16...].firstIndex(of: 0) { store(UInt32(end - 16), at: 8, in: &bytes) }
+        store(crc32(bytes[16...]), at: 12, in: &bytes)
     }
     let model: ModelFile
     do {
@@ -53,6 +56,10 @@ func fuzzModel(_ input: UnsafeRawBufferPointer) -> String {
                      "softmax output sums to \(sum): \(probabilities)")
     }
     return "loaded and ran: \(network.steps.count) steps, \(network.flopsPerWindow) flops, probabilities \(probabilities)"
+}
+
+private func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8]) {
+    for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
 }
 
 /// zlib's CRC-32, written out here so that the harness does not trust the loader's own.

@@ -104,10 +104,12 @@ public struct ModelFile: Sendable {
                 throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
             }
             let count = shape.reduce(1, *)
-            let start = dataStart + record.offset
-            guard start <= bytes.count, count * 4 <= bytes.count - start else {
-                throw fail("tensor \(name) (\(count * 4) bytes at \(start)) runs past the end of the \(bytes.count)-byte file (truncated?)")
+            // Compared with the room left before adding: an offset near Int.max overflowed
+            // `dataStart + offset` and trapped (a fuzzing finding, FuzzRegressionTests).
+            guard record.offset <= bytes.count - dataStart, count * 4 <= bytes.count - dataStart - record.offset else {
+                throw fail("tensor \(name) (\(count * 4) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
             }
+            let start = dataStart + record.offset
             tensors[name] = (0..<count).map { i in
                 Float(bitPattern: bytes.loadLittleEndianUInt32(at: start + 4 * i))
             }
@@ -128,6 +130,13 @@ public struct ModelFile: Sendable {
         self.metadata = header.metadata ?? [:]
     }
 
+    /// The most floats one convolution may write (its output map) or unroll its input
+    /// into (3 x 3 x its input map: the SIMD kernels' panels), 64 MiB each, so that
+    /// `Network` needs at most about 200 MiB. Capping channel counts alone (65536) let a
+    /// 17 KB file ask for tens of gigabytes (a fuzzing finding, FuzzRegressionTests);
+    /// training/model.py's default architecture needs about 1% of this.
+    static let maximumLayerFloats = 1 << 24
+
     /// Checks that each layer accepts what the previous one produces and that
     /// the layers are in the order the engine runs: convolutions and pools,
     /// one global average pool, dense layers, a final softmax.
@@ -142,6 +151,9 @@ public struct ModelFile: Sendable {
             case let .conv3x3(name, cin, cout, _):
                 guard features == nil else { throw fail("\(here) conv3x3 \(name) comes after global_avgpool") }
                 guard cin == channels else { throw fail("\(here) conv3x3 \(name) expects \(cin) input channels, the previous layer gives \(channels)") }
+                guard 9 * cin * height * width <= maximumLayerFloats, cout * height * width <= maximumLayerFloats else {
+                    throw fail("\(here) conv3x3 \(name) on a \(cin)x\(height)x\(width) map giving \(cout) channels needs more than \(maximumLayerFloats) floats of working memory")
+                }
                 channels = cout
             case let .maxpool(kh, kw):
                 guard features == nil else { throw fail("\(here) maxpool comes after global_avgpool") }

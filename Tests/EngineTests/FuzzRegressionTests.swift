@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+
+@testable import Engine
+
+/// Inputs the fuzz targets (Fuzz/, scripts/fuzz.sh) keep in their seed corpus, replayed
+/// through the library: every seed, and each `regress-*` input that once crashed or
+/// exhausted memory, with the error it must give now.
+final class FuzzRegressionTests: XCTestCase {
+    private static func corpus(_ target: String) throws -> [URL] {
+        let folder = Binary.repositoryRoot.appendingPathComponent("Fuzz/corpus/\(target)")
+        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    private func load(_ url: URL) throws -> ModelFile {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        return try bytes.withUnsafeBytes { try ModelFile(bytes: $0, source: url.lastPathComponent) }
+    }
+
+    private func assertModelError(_ name: String, mentions words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let url = Binary.repositoryRoot.appendingPathComponent("Fuzz/corpus/model/\(name)")
+        XCTAssertThrowsError(try load(url), file: file, line: line) { error in
+            guard case .model(let message)? = error as? EngineError else {
+                return XCTFail("expected a model error, got \(error)", file: file, line: line)
+            }
+            for word in words {
+                XCTAssertTrue(message.contains(word), "'\(message)' should mention '\(word)'", file: file, line: line)
+            }
+        }
+    }
+
+    /// The offset is checked against the room left in the file before it is added to the
+    /// data start; the sum overflowed and trapped.
+    func testTensorOffsetNearIntMaxIsRejected() throws {
+        try assertModelError("regress-offset-overflow.gsm", mentions: ["fc.weight", "runs past the end"])
+    }
+
+    /// A 10 KB file whose one conv layer needed 840 MB for each of Network's two buffers.
+    func testHugeFeatureMapIsRejected() throws {
+        try assertModelError("regress-huge-feature-map.gsm", mentions: ["layer 0", "wide", "\(ModelFile.maximumLayerFloats)"])
+    }
+
+    /// The cap is inclusive: a 16-channel map of 256 x 4096 is exactly 2^24 floats.
+    func testLayerCapBoundary() throws {
+        let atCap = try wideConvModel(mels: 256, frames: 4096, channels: 16)
+        XCTAssertNoThrow(try atCap.withUnsafeBytes { try ModelFile(bytes: $0, source: "at-cap.gsm") })
+        let overCap = try wideConvModel(mels: 256, frames: 4096, channels: 17)
+        XCTAssertThrowsError(try overCap.withUnsafeBytes { try ModelFile(bytes: $0, source: "over-cap.gsm") }) { error in
+            XCTAssertTrue("\(error)".contains("more than \(ModelFile.maximumLayerFloats) floats"), "\(error)")
+        }
+    }
+
+    /// A valid model file, zero weights: conv3x3 1 -> `channels`, global pool, dense to 2 labels.
+    private func wideConvModel(mels: Int, frames: Int, channels: Int) throws -> [UInt8] {
+        let shapes: [(String, [Int])] = [("wide.weight", [channels, 1, 3, 3]), ("wide.bias", [channels]),
+                                         ("fc.weight", [2, channels]), ("fc.bias", [2])]
+        var tensors: [[String: Any]] = [], offset = 0, end = 0
+        for (name, shape) in shapes {
+            tensors.append(["name": name, "shape": shape, "dtype": "f32", "offset": offset])
+            end = offset + 4 * shape.reduce(1, *)
+            offset = (end + 63) / 64 * 64
+        }
+        let header: [String: Any] = [
+            "labels": ["a", "b"],
+            "frontend": ["sample_rate": 22050, "n_fft": 2048, "hop_length": 512, "window": "hann", "n_mels": mels,
+                         "fmin": 0.0, "fmax": 11025.0, "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+                         "log_floor": 1e-10, "top_db": 80.0, "frames_per_window": frames, "standardize_eps": 1e-5],
+            "layers": [["op": "conv3x3", "name": "wide", "in_channels": 1, "out_channels": channels, "relu": true],
+                       ["op": "global_avgpool"],
+                       ["op": "dense", "name": "fc", "in_features": channels, "out_features": 2, "relu": false],
+                       ["op": "softmax"]],
+            "tensors": tensors,
+        ]
+        let json = [UInt8](try JSONSerialization.data(withJSONObject: header))
+        let dataStart = (16 + json.count + 63) / 64 * 64
+        let body = json + [UInt8](repeating: 0, count: dataStart - 16 - json.count + end)
+        let le32 = { (v: Int) in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let crc = body.withUnsafeBytes { CRC32.checksum($0) }
+        return Array("GSTM".utf8) + le32(1) + le32(json.count) + le32(Int(crc)) + body
+    }
+
+    /// Seeds other than the regressions are valid models, and each runs.
+    func testModelSeedsLoadAndRun() throws {
+        let seeds = try Self.corpus("model").filter { !$0.lastPathComponent.hasPrefix("regress-") }
+        XCTAssertGreaterThanOrEqual(seeds.count, 4)
+        for url in seeds {
+            let network = Network(model: try load(url))
+            let window = [Float](repeating: 0.5, count: network.inputCount)
+            var probabilities = [Float](repeating: .nan, count: network.labelCount)
+            window.withUnsafeBufferPointer { input in
+                probabilities.withUnsafeMutableBufferPointer { network.probabilities(for: input, into: $0) }
+            }
+            XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-4, url.lastPathComponent)
+        }
+    }
+
+    /// Every stream seed is a valid stream and decodes to the end, through the smallest buffer.
+    func testStreamSeedsDecode() throws {
+        let seeds = try Self.corpus("stream")
+        XCTAssertGreaterThanOrEqual(seeds.count, 20)
+        let raw = RawPCMFormat(encoding: .s16LE, sampleRate: 22050, channels: 1)
+        for url in seeds {
+            let fd = open(url.path, O_RDONLY)
+            XCTAssertGreaterThanOrEqual(fd, 0, url.path)
+            defer { close(fd) }
+            let source = try StdinSource(fileDescriptor: fd, raw: raw, bufferCapacity: 512)
+            var total = 0
+            var buffer = [Float](repeating: 0, count: 64 * source.format.channels)
+            while true {
+                let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
+                if n == 0 { break }
+                total += n
+            }
+            XCTAssertGreaterThan(total, 0, url.lastPathComponent)
+        }
+    }
+}
