@@ -183,7 +183,7 @@ final class StdinSourceTests: XCTestCase {
     func testReadsInAnyBufferSizeEqualOneShot() throws {
         let values: [Int16] = (0..<3000).map { Int16(truncatingIfNeeded: $0 &* 7919) }
         let wav = WAVBuilder.file(tag: 1, channels: 3, rate: 44100, bits: 16, payload: values.flatMap { $0.littleEndianBytes })
-        var generator = SplitMix(seed: 42)
+        var generator = SeededRandom(seed: 42)
         let (_, samples) = try decodeAll(wav, writeChunk: 333, bufferSizes: { Int(generator.next() % 40) + 3 })
         XCTAssertEqual(samples, values.map { Float($0) / 32768 })
     }
@@ -582,17 +582,4 @@ fileprivate enum AUBuilder {
 fileprivate extension FixedWidthInteger {
     var littleEndianBytes: [UInt8] { withUnsafeBytes(of: littleEndian) { Array($0) } }
     var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
-}
-
-/// A small deterministic generator, so that "random" chunk sizes repeat from run to run.
-fileprivate struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
