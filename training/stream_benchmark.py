@@ -130,10 +130,22 @@ def main():
     parser.add_argument("--switch-probabilities", default="0.05",
                         help="comma-separated values of --switch-probability to compare")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--card", action="store_true",
+                        help="also record the table in Weights/README.md (between the evaluate:stream markers)")
     args = parser.parse_args()
     if not os.path.isdir(args.audio):
         sys.exit(f"stream_benchmark: no audio directory at {args.audio}")
-    benchmark(args.audio, args.binary, args.model, [float(v) for v in args.switch_probabilities.split(",")], args.seed)
+    probabilities = [float(v) for v in args.switch_probabilities.split(",")]
+    description, rows = benchmark(args.audio, args.binary, args.model, probabilities, args.seed)
+    if args.card:
+        from evaluate import README, write_section
+        command = "python3 training/stream_benchmark.py " + " ".join(sys.argv[1:])
+        text = "\n".join([
+            f"Simulated radio: {description}. Windows are scored against the genre of the track under their",
+            "midpoint; delay is the mean number of windows after a genre change before the label follows",
+            "(changes it follows within the track). Smoothing: the engine's HMM forward filter (`--smooth hmm`).",
+            "", "```", f"$ {command}", HEADER] + [format_row(r) for r in rows] + ["```"])
+        write_section(README, "stream", text)
 
 
 if __name__ == "__main__":
