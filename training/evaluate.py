@@ -8,8 +8,9 @@ Subcommands (the first argument; `mel` when none is given):
   audio   files through the built `genre-stream` binary (--output jsonl): the same
           figures from the engine's own frontend and network. Labels come from each
           file's parent directory name (gtzan-audio/<split>/<genre>/<id>.ogg).
-  stream  TODO: smoother benchmark (label delay and flicker on concatenated-genre
-          streams, hmm vs off) once the binary's smoothing settings are final.
+  stream  the simulated radio (training/stream_benchmark.py): valid audio tracks back
+          to back through the binary; raw vs smoothed window accuracy and the delay
+          before the label follows a genre change, per --switch-probability.
 
 Examples (from the repository root):
   python3 training/evaluate.py mel --model Weights/genre-cnn.gsm --split valid
@@ -126,16 +127,37 @@ def print_and_record(args, s, genres, title):
             json.dump({k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in s.items()}, f, indent=1)
 
 
+def audio_files(roots):
+    files = []
+    for root in roots:
+        if os.path.isfile(root):
+            files.append(root)
+        for d, _, names in os.walk(root):
+            files += [os.path.join(d, n) for n in names if re.search(r"\.(ogg|wav|flac|mp3)$", n)]
+    return sorted(set(files))
+
+
+def restrict_to_audio(melset, root):
+    """Keeps the tracks that also exist as audio under `root`, for a paired comparison with `audio`."""
+    stems = {os.path.splitext(os.path.basename(f))[0] for f in audio_files([root])}
+    keep = [i for i, t in enumerate(melset.ids) if t in stems]
+    melset.db, melset.labels = melset.db[keep], melset.labels[keep]
+    melset.ids = [melset.ids[i] for i in keep]
+    return melset
+
+
 def run_mel(args):
     torch.set_num_threads(args.threads)
     header, network = load_network(args.model)
     melset = load_split(args.npz, args.split)
+    if args.only_audio_in:
+        melset = restrict_to_audio(melset, args.only_audio_in)
     if melset.genres != header["labels"]:
         raise ValueError(f"model labels {header['labels']} differ from the set's genres {melset.genres}")
     per_track = mel_log_probs(network, header["frontend"], melset, args.stride)
     s = scores(per_track, melset.labels.numpy(), len(melset.genres))
-    title = (f"{os.path.basename(args.model)} on {os.path.basename(args.npz)}, split {args.split}, "
-             f"windows every {args.stride} columns")
+    title = (f"{os.path.basename(args.model)} on {os.path.basename(args.npz)}, split {args.split}"
+             f"{', tracks with audio only' if args.only_audio_in else ''}, windows every {args.stride} columns")
     print_and_record(args, s, melset.genres, title)
 
 
@@ -143,13 +165,7 @@ def run_audio(args):
     """End-to-end: the binary's per-window probabilities (smoothing off), grouped by source file."""
     header, _ = load_network(args.model)
     genres = header["labels"]
-    files = []
-    for root in args.inputs:
-        if os.path.isfile(root):
-            files.append(root)
-        for d, _, names in os.walk(root):
-            files += [os.path.join(d, n) for n in sorted(names) if re.search(r"\.(ogg|wav|flac|mp3)$", n)]
-    files = sorted(set(files))
+    files = audio_files(args.inputs)
     labels = [genres.index(os.path.basename(os.path.dirname(f))) for f in files]
     cmd = [args.binary, "--model", args.model, "--output", "jsonl", "--smooth", "off"]
     per_track = []
@@ -181,13 +197,15 @@ def parse_args(argv):
     mel.add_argument("--split", default="valid", help="value of the npz's `split` key, or 'all'")
     mel.add_argument("--stride", type=int, default=39,
                      help="columns between window starts; 39 = back-to-back 3 s windows as the engine emits")
+    mel.add_argument("--only-audio-in", default=None, metavar="DIR",
+                     help="keep only tracks that have an audio file under DIR (pairs with `audio`)")
     mel.add_argument("--threads", type=int, default=2)
     mel.add_argument("--section", default="mel")
     audio = sub.add_parser("audio", parents=[common], help="score audio files through the genre-stream binary")
     audio.add_argument("inputs", nargs="+", help="audio files or directories <genre>/<file>")
     audio.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "genre-stream"))
     audio.add_argument("--section", default="audio")
-    sub.add_parser("stream", help="TODO: smoother benchmark")
+    sub.add_parser("stream", help="smoother benchmark on a simulated radio (see training/stream_benchmark.py --help)")
     args = p.parse_args(argv)
     if args.command == "mel" and args.png is None:
         args.png = os.path.join(REPO, "Weights", "confusion.png")
@@ -195,13 +213,17 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "stream":
+        # Its own options; it records its table in the model card like the others.
+        import stream_benchmark
+        sys.argv = [os.path.join("training", "stream_benchmark.py")] + list(argv[1:]) + ["--card"]
+        return stream_benchmark.main()
+    args = parse_args(argv)
     if args.command == "mel":
         run_mel(args)
     elif args.command == "audio":
         run_audio(args)
-    else:
-        sys.exit("evaluate.py stream: not written yet (TODO: smoother benchmark on concatenated-genre streams)")
 
 
 if __name__ == "__main__":
