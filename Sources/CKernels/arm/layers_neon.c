@@ -4,6 +4,8 @@
 #include <arm_neon.h>
 #include <math.h>
 
+#include "../pool_block.h"
+
 void gs_maxpool_neon(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out) {
     const int oh = h / kh, ow = w / kw;
     for (int ch = 0; ch < c; ch++) {
@@ -31,15 +33,7 @@ void gs_maxpool_neon(const float *restrict in, int c, int h, int w, int kh, int 
                     vst1q_f32(o + x, m);
                 }
             }
-            for (; x < ow; x++) {
-                float m = rows[x * kw];
-                for (int dy = 0; dy < kh; dy++)
-                    for (int dx = 0; dx < kw; dx++) {
-                        const float v = rows[(size_t)dy * w + x * kw + dx];
-                        m = v > m ? v : m;
-                    }
-                o[x] = m;
-            }
+            for (; x < ow; x++) o[x] = gs_maxpool_block(rows, w, kh, kw, x);
         }
     }
 }

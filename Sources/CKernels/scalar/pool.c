@@ -1,4 +1,5 @@
 #include "gs_kernels.h"
+#include "../pool_block.h"
 
 void gs_maxpool_scalar(const float *restrict in, int c, int h, int w, int kh, int kw,
                 float *restrict out) {
@@ -7,14 +8,8 @@ void gs_maxpool_scalar(const float *restrict in, int c, int h, int w, int kh, in
         const float *restrict src = in + (size_t)ch * h * w;
         float *restrict dst = out + (size_t)ch * oh * ow;
         for (int y = 0; y < oh; y++) {
-            for (int x = 0; x < ow; x++) {
-                float m = src[(size_t)(y * kh) * w + x * kw];
-                for (int dy = 0; dy < kh; dy++) {
-                    const float *row = src + (size_t)(y * kh + dy) * w + x * kw;
-                    for (int dx = 0; dx < kw; dx++) m = row[dx] > m ? row[dx] : m;
-                }
-                dst[(size_t)y * ow + x] = m;
-            }
+            const float *rows = src + (size_t)y * kh * w;
+            for (int x = 0; x < ow; x++) dst[(size_t)y * ow + x] = gs_maxpool_block(rows, w, kh, kw, x);
         }
     }
 }

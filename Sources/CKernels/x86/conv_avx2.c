@@ -51,27 +51,6 @@ block(const int mr, int k_total, const float *restrict weight, const float *rest
 GS_AVX2 void gs_conv3x3_avx2(const float *restrict in, int c_in, int h, int w,
                              const float *restrict weight, const float *restrict bias,
                              int c_out, int relu, float *restrict out, float *restrict scratch) {
-    const int k_total = c_in * 9;
-    const size_t n_total = (size_t)h * (size_t)w;
-    const size_t panel_count = gs_panel_count(h, w);
-    gs_im2col_panels(in, c_in, h, w, scratch);
-    /* Panel-outer: one panel (K x 16 floats) stays in L1/L2 while every
-     * output channel passes over it. */
-    for (size_t p = 0; p < panel_count; p++) {
-        const float *panel = scratch + p * (size_t)k_total * GS_PANEL;
-        const size_t n0 = p * GS_PANEL;
-        const int n_valid = n_total - n0 < GS_PANEL ? (int)(n_total - n0) : GS_PANEL;
-        int m = 0;
-        for (; m + 6 <= c_out; m += 6)
-            block(6, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid);
-        switch (c_out - m) {
-        case 5: block(5, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid); break;
-        case 4: block(4, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid); break;
-        case 3: block(3, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid); break;
-        case 2: block(2, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid); break;
-        case 1: block(1, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + m * n_total + n0, n_total, n_valid); break;
-        default: break;
-        }
-    }
+    GS_CONV3X3_BY_PANELS(block, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
 }
 #endif

@@ -3,6 +3,8 @@
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
 
+#include "../pool_block.h"
+
 #define GS_AVX2 __attribute__((target("avx2,fma")))
 
 /* The vertical max over kh rows is plain vector work; the horizontal max is
@@ -39,15 +41,7 @@ GS_AVX2 void gs_maxpool_avx2(const float *restrict in, int c, int h, int w, int 
                     _mm256_storeu_ps(o + x, a);
                 }
             }
-            for (; x < ow; x++) {
-                float m = rows[x * kw];
-                for (int dy = 0; dy < kh; dy++)
-                    for (int dx = 0; dx < kw; dx++) {
-                        const float v = rows[(size_t)dy * w + x * kw + dx];
-                        m = v > m ? v : m;
-                    }
-                o[x] = m;
-            }
+            for (; x < ow; x++) o[x] = gs_maxpool_block(rows, w, kh, kw, x);
         }
     }
 }
