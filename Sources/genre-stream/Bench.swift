@@ -324,8 +324,14 @@ struct CPUInfo {
 func cpuSeconds() -> Double {
     var usage = rusage()
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+    return usage.cpuSeconds
+}
+
+extension rusage {
+    /// User plus system time.
+    var cpuSeconds: Double {
+        Double(ru_utime.tv_sec) + Double(ru_utime.tv_usec) * 1e-6 + Double(ru_stime.tv_sec) + Double(ru_stime.tv_usec) * 1e-6
+    }
 }
 
 private func f(_ value: Double, _ decimals: Int) -> String { TextFormatting.fixed(value, decimals) }

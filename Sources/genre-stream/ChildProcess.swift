@@ -103,8 +103,6 @@ final class ChildProcess {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         if let fd = stdoutFD { close(fd) }
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
-        return Usage(cpuSeconds: cpu, exitStatus: (status >> 8) & 0xFF)
+        return Usage(cpuSeconds: usage.cpuSeconds, exitStatus: (status >> 8) & 0xFF)
     }
 }

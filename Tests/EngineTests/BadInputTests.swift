@@ -241,7 +241,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testOnlyDenormalsAreSilenceWithoutWarning() throws {
-        let denormals = [Float](repeating: 1e-40, count: 22050 * 7)
+        let denormals = [Float](repeating: Float.leastNormalMagnitude / 1000, count: 22050 * 7)
         XCTAssertTrue(denormals[0].isSubnormal)
         let run = try Binary.run(["--output", "jsonl", "-f", "FLOAT_LE"], stdin: Data(TestAudio.f32(denormals)))
         let objects = assertSurvived(run, windows: 2)
@@ -584,7 +584,7 @@ final class BadInputTests: XCTestCase {
         var out = music
         for i in stride(from: 0, to: out.count - 700, by: 1000) {
             out[i] = .nan
-            out[i + 300] = 1e-40
+            out[i + 300] = Float.leastNormalMagnitude / 1000  // subnormal
             out[i + 500] = .infinity
             out[i + 700] = -.infinity
         }

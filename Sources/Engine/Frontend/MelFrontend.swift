@@ -27,6 +27,8 @@ public final class MelFrontend {
     private let window: [Float]
     private var samples: [Float]   // the next frame's samples, `filled` of them valid
     private var filled = 0
+    /// After `flush` zero-pads a frame: how many of its samples were real audio.
+    private var pendingRealSamples: Int? = nil
     private var power: [Float]
 
     public init(settings: FrontendSettings) throws {
@@ -82,8 +84,6 @@ public final class MelFrontend {
         pendingRealSamples = real
         return true
     }
-
-    private var pendingRealSamples: Int? = nil
 
     private func advance() {
         let hop = settings.hopLength, n = settings.nFFT

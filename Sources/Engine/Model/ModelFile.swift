@@ -55,16 +55,16 @@ public struct ModelFile: Sendable {
         guard Array(bytes[0..<4]) == ModelFile.magic else {
             throw fail("not a genre-stream model (magic \(Array(bytes[0..<4])), expected \"GSTM\")")
         }
-        let version = bytes.loadLittleEndianUInt32(at: 4)
+        let version = bytes.uint32LE(at: 4)
         guard version <= ModelFile.supportedVersion else {
             throw fail("format version \(version) is newer than this engine's \(ModelFile.supportedVersion); upgrade genre-stream")
         }
         guard version >= 1 else { throw fail("format version 0 is not valid") }
-        let headerLength = Int(bytes.loadLittleEndianUInt32(at: 8))
+        let headerLength = Int(bytes.uint32LE(at: 8))
         guard headerLength <= bytes.count - 16 else {
             throw fail("header length \(headerLength) runs past the end of the \(bytes.count)-byte file (truncated?)")
         }
-        let stored = bytes.loadLittleEndianUInt32(at: 12)
+        let stored = bytes.uint32LE(at: 12)
         let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[16...]))
         guard stored == computed else {
             throw fail("checksum mismatch: file says \(hex(stored)), contents give \(hex(computed)) (corrupt or truncated)")
@@ -111,7 +111,7 @@ public struct ModelFile: Sendable {
             }
             let start = dataStart + record.offset
             tensors[name] = (0..<count).map { i in
-                Float(bitPattern: bytes.loadLittleEndianUInt32(at: start + 4 * i))
+                Float(bitPattern: bytes.uint32LE(at: start + 4 * i))
             }
             end = max(end, start + count * 4)
         }
@@ -201,12 +201,6 @@ private func describe(_ error: Error) -> String {
         }
     }
     return "\(error)"
-}
-
-extension UnsafeRawBufferPointer {
-    func loadLittleEndianUInt32(at offset: Int) -> UInt32 {
-        UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-    }
 }
 
 /// Reads a whole regular file; the one place model files touch the file system.

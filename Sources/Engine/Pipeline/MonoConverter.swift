@@ -54,7 +54,7 @@ public final class MonoConverter {
             if sanitize(frames: frames) && !warnedAboutBadSamples {
                 warnedAboutBadSamples = true
                 warn("\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(MonoConverter.sampleLimit)) full scale) "
-                     + "replaced; first near \(TextFormatting.fixed(Double(format.sampleRate > 0 ? framesRead : 0) / Double(format.sampleRate), 1)) s")
+                     + "replaced; first near \(TextFormatting.fixed(Double(framesRead) / Double(format.sampleRate), 1)) s")
             }
             framesRead += frames
             try mono.withUnsafeBufferPointer { m in
