@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "gs_kernels.h"
 
 /* The CPU check is a read of a table the runtime fills at start-up
@@ -13,6 +15,14 @@ gs_isa gs_active_isa(void) {
 #endif
 }
 
+int gs_conv_uses_avx512(void) {
+#if defined(GS_HAVE_AVX2)
+    return gs_active_isa() == GS_ISA_AVX2 && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
 #if defined(GS_HAVE_AVX2)
 #define GS_DISPATCH(name, ...)                                                     \
     do {                                                                           \
@@ -25,9 +35,19 @@ gs_isa gs_active_isa(void) {
 #define GS_DISPATCH(name, ...) return name##_scalar(__VA_ARGS__)
 #endif
 
+void gs_conv3x3_pack(const float *restrict weight, int c_in, int c_out, float *restrict packed) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_conv_uses_avx512()) return gs_conv3x3_pack_avx512(weight, c_in, c_out, packed);
+#endif
+    memcpy(packed, weight, (size_t)c_out * (size_t)c_in * 9 * sizeof(float));
+}
+
 void gs_conv3x3(const float *restrict in, int c_in, int h, int w,
                 const float *restrict weight, const float *restrict bias,
                 int c_out, int relu, float *restrict out, float *restrict scratch) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_conv_uses_avx512()) return gs_conv3x3_avx512(in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
+#endif
     GS_DISPATCH(gs_conv3x3, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
 }
 

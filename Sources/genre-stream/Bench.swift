@@ -47,9 +47,12 @@ struct Bench: ParsableCommand {
     private func report(_ model: ModelFile) throws {
         let network = Network(model: model)
         let isa = ["scalar", "AVX2+FMA", "NEON"][Int(gs_active_isa().rawValue)]
-        let cpu = CPUInfo.read()
+            + (gs_conv_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
+        var cpu = CPUInfo.read()
+        cpu.measuredGHz = CPUInfo.measuredGHz()
         let params = model.tensors.values.reduce(0) { $0 + $1.count }
-        print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz")
+        print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
+              + (cpu.measuredGHz.map { ", \(f($0 * 1000, 0)) MHz measured" } ?? ""))
         try cnn(network, cpu: cpu)
         if cnnOnly { return }
         try frontend(model.frontend)
@@ -100,30 +103,52 @@ struct Bench: ParsableCommand {
             print("  " + pad(step.name, 16) + "  " + pad(shape, 14) + "  " + lpad(f(Double(step.flops) / 1e6, 2), 6)
                   + "  " + lpad(f(perWindow * 1e3, 4), 9) + "  " + lpad(rate, 7) + "  " + lpad(f(100 * t / total, 1), 4) + "%")
         }
-        // The convolutions alone, scalar reference against the dispatched kernel.
-        var convFlops = 0.0, scalarTime = 0.0, simdTime = 0.0
+        // The convolutions alone: the scalar reference and each SIMD version this CPU runs,
+        // each against the peak of its own vector width: two FMA pipes x lanes x 2 flop per
+        // cycle, at the measured clock where there is one.
+        typealias Convolution = (UnsafePointer<Float>, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>,
+                                 Int32, Int32, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+        var versions: [(name: String, flopPerCycle: Double, packed: Bool, conv: Convolution)] = [
+            ("scalar", 0, false, { gs_conv3x3_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) })]
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 {
+            versions.append(("AVX2+FMA", 32, false, { gs_conv3x3_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
+        }
+        if gs_conv_uses_avx512() != 0 {
+            versions.append(("AVX-512F", 64, true, { gs_conv3x3_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
+        }
+        #elseif arch(arm64)
+        versions.append(("NEON", 16, false, { gs_conv3x3_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
+        #endif
+        var convFlops = 0.0, seconds = [Double](repeating: 0, count: versions.count)
         for step in network.steps where step.kind == .conv {
             let (c, h, w) = step.inputShape
             let cout = step.flops / (2 * 9 * c * h * w)
-            var x = [Float](repeating: 0.5, count: c * h * w), weight = [Float](repeating: 0.01, count: cout * c * 9)
-            var bias = [Float](repeating: 0, count: cout), out = [Float](repeating: 0, count: cout * h * w)
+            let x = (0..<c * h * w).map { Float($0 % 7) * 0.1 }, weight = (0..<cout * c * 9).map { Float($0 % 5) * 0.01 }
+            let bias = [Float](repeating: 0, count: cout)
+            var out = [Float](repeating: 0, count: cout * h * w)
             var scratch = [Float](repeating: 0, count: gs_conv3x3_scratch_floats(Int32(c), Int32(h), Int32(w)))
-            for i in x.indices { x[i] = Float(i % 7) * 0.1 }
-            for i in weight.indices { weight[i] = Float(i % 5) * 0.01 }
+            var packed = weight
+            gs_conv3x3_pack(weight, Int32(c), Int32(cout), &packed)
             let reps = max(1, 20_000_000 / max(step.flops, 1))
-            let t0 = cpuSeconds()
-            for _ in 0..<reps { gs_conv3x3_scalar(&x, Int32(c), Int32(h), Int32(w), &weight, &bias, Int32(cout), 1, &out, nil) }
-            let t1 = cpuSeconds()
-            for _ in 0..<reps { gs_conv3x3(&x, Int32(c), Int32(h), Int32(w), &weight, &bias, Int32(cout), 1, &out, &scratch) }
-            let t2 = cpuSeconds()
-            scalarTime += (t1 - t0) / Double(reps)
-            simdTime += (t2 - t1) / Double(reps)
+            for (v, version) in versions.enumerated() {
+                let taps = version.packed ? packed : weight
+                let t0 = cpuSeconds()
+                for _ in 0..<reps { version.conv(x, Int32(c), Int32(h), Int32(w), taps, bias, Int32(cout), 1, &out, &scratch) }
+                seconds[v] += (cpuSeconds() - t0) / Double(reps)
+            }
             convFlops += Double(step.flops)
         }
         if convFlops > 0 {
-            let peak = 32 * cpu.mhz / 1000
-            print("  convolutions: scalar \(f(convFlops / scalarTime / 1e9, 1)) GFLOP/s, \(gs_active_isa() == GS_ISA_SCALAR ? "scalar" : "SIMD") \(f(convFlops / simdTime / 1e9, 1)) GFLOP/s"
-                  + " = \(f(100 * convFlops / simdTime / 1e9 / peak, 0))% of the assumed AVX2 FMA peak (2 FMA x 8 lanes x 2 flop = 32 flop/cycle x \(f(cpu.mhz / 1000, 3)) GHz = \(f(peak, 1)) GFLOP/s)")
+            let ghz = cpu.measuredGHz ?? cpu.mhz / 1000
+            let parts = zip(versions, seconds).map { version, time -> String in
+                let rate = convFlops / time / 1e9
+                guard version.flopPerCycle > 0 else { return "\(version.name) \(f(rate, 1)) GFLOP/s" }
+                let peak = version.flopPerCycle * ghz
+                return "\(version.name) \(f(rate, 1)) GFLOP/s = \(f(100 * rate / peak, 0))% of its peak \(f(peak, 1))"
+                    + " (\(f(version.flopPerCycle, 0)) flop/cycle x \(f(ghz, 3)) GHz)"
+            }
+            print("  convolutions: " + parts.joined(separator: "; "))
         }
     }
 
@@ -298,28 +323,6 @@ private final class BufferSource: AudioSource {
 }
 
 /// What /proc/cpuinfo says about the first CPU.
-struct CPUInfo {
-    var name = "unknown"
-    var mhz = 0.0
-
-    static func read() -> CPUInfo {
-        var info = CPUInfo()
-        let fd = open("/proc/cpuinfo", O_RDONLY)
-        guard fd >= 0 else { return info }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        let n = Glibc.read(fd, &buffer, buffer.count)
-        guard n > 0 else { return info }
-        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
-            guard parts.count == 2 else { continue }
-            if parts[0] == "model name" && info.name == "unknown" { info.name = parts[1] }
-            if parts[0] == "cpu MHz" && info.mhz == 0 { info.mhz = Double(parts[1]) ?? 0 }
-        }
-        return info
-    }
-}
-
 /// CPU time of this process (user + system): the measure that a busy, shared machine disturbs least.
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -337,12 +340,3 @@ extension rusage {
 private func f(_ value: Double, _ decimals: Int) -> String { TextFormatting.fixed(value, decimals) }
 private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 private func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = self
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -4,6 +4,7 @@ import Engine
 /// Writes a file's log-mel frames with the engine's own frontend, for training.
 struct Features: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "features",  // given, not derived: the parser derives it by reflection, ~0.2 ms of start-up
         abstract: "Write the log-mel frames of an audio file as a float32 .npy [n_mels, frames] (dB, not standardised).")
 
     @Argument(help: ArgumentHelp("Audio file to analyse.", valueName: "file"))

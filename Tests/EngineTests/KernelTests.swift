@@ -110,4 +110,16 @@ final class KernelTests: XCTestCase {
         let std = (clamped.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5).squareRoot()
         assertClose(out, clamped.map { Float(($0 - mean) / (std + 1e-5)) }, relative: 1e-5, "standardize")
     }
+
+    func testWindowAndSumOfSquaresOnOddLengths() {
+        var rng = SeededRandom(seed: 5)
+        for n in [1, 3, 4, 7, 1696, 2049] {
+            let x = rng.floats(n), window = rng.floats(n)
+            var out = [Float](repeating: .nan, count: n)
+            gs_apply_window(x, window, Int32(n), &out)
+            XCTAssertEqual(out, zip(x, window).map { $0 * $1 }, "window, n = \(n)")
+            let want = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+            XCTAssertEqual(gs_sum_of_squares(x, Int32(n)), want, accuracy: 1e-12 * max(want, 1), "sum of squares, n = \(n)")
+        }
+    }
 }

@@ -11,6 +11,15 @@ enum ModelFileEditing {
         get throws { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fixture-random.gsm")))) }
     }
 
+    /// The fixture's JSON header, as the exporter wrote it.
+    static var fixtureHeader: [UInt8] {
+        get throws {
+            let bytes = try fixtureBytes
+            let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            return Array(bytes[16..<(16 + headerLength)])
+        }
+    }
+
     /// Re-encodes `bytes` with its JSON header changed by `edit`, realigning the tensor
     /// data and writing a correct checksum.
     static func withHeader(of bytes: [UInt8], _ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {

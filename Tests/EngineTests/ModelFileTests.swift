@@ -58,6 +58,24 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
     }
 
+    /// The eight-bytes-a-step CRC against the textbook bit-at-a-time one, for every
+    /// length around the step and every alignment.
+    func testCRCMatchesBitwiseReference() {
+        var random = SeededRandom(seed: 7)
+        let bytes = (0..<80).map { _ in UInt8.random(in: 0...255, using: &random) }
+        for start in 0..<8 {
+            for end in start...bytes.count {
+                var crc: UInt32 = 0xFFFF_FFFF
+                for b in bytes[start..<end] {
+                    crc ^= UInt32(b)
+                    for _ in 0..<8 { crc = (crc & 1) != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+                }
+                let sliced = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                XCTAssertEqual(sliced, crc ^ 0xFFFF_FFFF, "bytes \(start)..<\(end)")
+            }
+        }
+    }
+
     func testRejectsWrongMagicNewerVersionAndShortFile() throws {
         var bytes = try fixtureBytes
         bytes[0] = UInt8(ascii: "X")

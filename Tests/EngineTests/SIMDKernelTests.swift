@@ -8,7 +8,8 @@ final class SIMDKernelTests: XCTestCase {
     /// The SIMD versions this machine can run, by name.
     private struct Variant {
         var name: String
-        var conv: (UnsafePointer<Float>, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+        typealias Convolution = (UnsafePointer<Float>, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+        var conv: Convolution
         var maxpool: (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
         var avgpool: (UnsafePointer<Float>, Int32, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
         var dense: (UnsafePointer<Float>, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
@@ -41,6 +42,22 @@ final class SIMDKernelTests: XCTestCase {
         return list
     }
 
+    /// The convolutions: each variant's, plus AVX-512 where the CPU has it, which
+    /// takes its weights packed (and so also checks gs_conv3x3_pack_avx512).
+    private var convolutionVariants: [(name: String, conv: Variant.Convolution)] {
+        var list = variants.map { (name: $0.name, conv: $0.conv) }
+        #if arch(x86_64)
+        if gs_conv_uses_avx512() != 0 {
+            list.append((name: "avx512", conv: { x, cin, h, w, weight, bias, cout, relu, out, scratch in
+                var packed = [Float](repeating: .nan, count: Int(cout) * Int(cin) * 9)
+                gs_conv3x3_pack_avx512(weight, cin, cout, &packed)
+                gs_conv3x3_avx512(x, cin, h, w, packed, bias, cout, relu, out, scratch)
+            }))
+        }
+        #endif
+        return list
+    }
+
     override func setUpWithError() throws {
         if variants.isEmpty { throw XCTSkip("this CPU runs only the scalar kernels (no AVX2+FMA or NEON)") }
     }
@@ -54,12 +71,13 @@ final class SIMDKernelTests: XCTestCase {
 
     func testConvolutionOnRandomShapes() {
         var rng = SeededRandom(seed: 11)
-        var shapes = [(1, 16, 128, 39), (16, 32, 64, 19), (64, 128, 16, 4), (128, 256, 8, 2), (3, 7, 5, 3), (1, 1, 1, 1)]
+        var shapes = [(1, 16, 128, 39), (16, 32, 64, 19), (64, 128, 16, 4), (128, 256, 8, 2), (3, 7, 5, 3), (1, 1, 1, 1),
+                      (5, 31, 7, 6), (2, 45, 3, 17), (4, 9, 1, 7), (3, 5, 6, 1)]
         for _ in 0..<12 {
             shapes.append((Int.random(in: 1...20, using: &rng), Int.random(in: 1...23, using: &rng),
                            Int.random(in: 1...33, using: &rng), Int.random(in: 1...41, using: &rng)))
         }
-        for v in variants {
+        for v in convolutionVariants {
             for (cin, cout, h, w) in shapes {
                 for relu in [0, 1] {
                     let x = rng.floats(cin * h * w), weight = rng.floats(cout * cin * 9), bias = rng.floats(cout)

@@ -39,14 +39,16 @@ static void check(const char *what, const float *got, const float *want, size_t 
 
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
-    printf("dispatching to %s kernels\n", isa[gs_active_isa()]);
+    printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
+           gs_conv_uses_avx512() ? " (convolution: avx512)" : "");
     if (gs_active_isa() == GS_ISA_SCALAR) {
         printf("no SIMD kernels on this CPU: nothing to compare\n0 passed, 0 failed\n");
         return 0;
     }
     char what[128];
     const int conv_shapes[][4] = {{1, 16, 128, 39}, {16, 32, 64, 19}, {64, 128, 16, 4}, {128, 256, 8, 2},
-                                  {3, 7, 5, 3}, {1, 1, 1, 1}, {5, 13, 17, 11}, {9, 6, 2, 33}};
+                                  {3, 7, 5, 3}, {1, 1, 1, 1}, {5, 13, 17, 11}, {9, 6, 2, 33},
+                                  {5, 31, 7, 6}, {2, 45, 3, 17}, {4, 9, 1, 7}, {3, 5, 6, 1}};
     for (size_t s = 0; s < sizeof conv_shapes / sizeof conv_shapes[0]; s++) {
         const int cin = conv_shapes[s][0], cout = conv_shapes[s][1], h = conv_shapes[s][2], w = conv_shapes[s][3];
         for (int relu = 0; relu < 2; relu++) {
@@ -54,10 +56,12 @@ int main(void) {
             float *want = randoms((size_t)cout * h * w, 0, 0), *got = randoms((size_t)cout * h * w, 0, 0);
             float *scratch = randoms(gs_conv3x3_scratch_floats(cin, h, w), -9, 9);
             gs_conv3x3_scalar(x, cin, h, w, wt, b, cout, relu, want, NULL);
-            gs_conv3x3(x, cin, h, w, wt, b, cout, relu, got, scratch);
+            float *packed = randoms((size_t)cout * cin * 9, 0, 0);
+            gs_conv3x3_pack(wt, cin, cout, packed);
+            gs_conv3x3(x, cin, h, w, packed, b, cout, relu, got, scratch);
             snprintf(what, sizeof what, "conv %d->%d %dx%d relu %d", cin, cout, h, w, relu);
             check(what, got, want, (size_t)cout * h * w);
-            free(x); free(wt); free(b); free(want); free(got); free(scratch);
+            free(x); free(wt); free(b); free(want); free(got); free(scratch); free(packed);
         }
     }
     const int pool_shapes[][5] = {{3, 128, 39, 2, 2}, {5, 9, 37, 2, 2}, {2, 7, 17, 1, 2}, {4, 8, 21, 2, 1}, {3, 10, 9, 3, 3}};

@@ -33,7 +33,7 @@ void gs_maxpool_neon(const float *restrict in, int c, int h, int w, int kh, int 
                     vst1q_f32(o + x, m);
                 }
             }
-            for (; x < ow; x++) o[x] = gs_maxpool_block(rows, w, kh, kw, x);
+            gs_maxpool_row(rows, w, kh, kw, x, ow, o);
         }
     }
 }

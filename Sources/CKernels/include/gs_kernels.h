@@ -28,6 +28,8 @@
 /* Which versions the dispatching kernels use on this CPU. */
 typedef enum { GS_ISA_SCALAR = 0, GS_ISA_AVX2 = 1, GS_ISA_NEON = 2 } gs_isa;
 gs_isa gs_active_isa(void);
+/* Whether gs_conv3x3 uses gs_conv3x3_avx512 on this CPU (x86-64 with AVX-512F). */
+int gs_conv_uses_avx512(void);
 
 /* ---- 3x3 convolution --------------------------------------------------------
  * out[o][y][x] = bias[o] + sum_{i,dy,dx} weight[o][i][dy][dx] * in[i][y+dy-1][x+dx-1],
@@ -35,10 +37,16 @@ gs_isa gs_active_isa(void);
  * max(0, .) when relu != 0. in: [c_in][h][w], weight: [c_out][c_in][3][3],
  * out: [c_out][h][w]. `scratch` holds gs_conv3x3_scratch_floats(c_in, h, w)
  * floats (the SIMD versions lay the input out as matrix panels there; the
- * scalar version ignores it and accepts NULL). */
+ * scalar version ignores it and accepts NULL).
+ *
+ * The dispatching gs_conv3x3 takes the weights as gs_conv3x3_pack leaves them
+ * (the same number of floats, in the order the chosen version reads them;
+ * pack once, when the model is loaded). The ISA-specific versions take the
+ * plain tensor, except gs_conv3x3_avx512 (see gs_conv3x3_pack_avx512). */
 size_t gs_conv3x3_scratch_floats(int c_in, int h, int w);
+void gs_conv3x3_pack(const float *restrict weight, int c_in, int c_out, float *restrict packed);
 void gs_conv3x3(const float *restrict in, int c_in, int h, int w,
-                const float *restrict weight, const float *restrict bias,
+                const float *restrict packed_weight, const float *restrict bias,
                 int c_out, int relu, float *restrict out, float *restrict scratch);
 void gs_conv3x3_scalar(const float *restrict in, int c_in, int h, int w,
                        const float *restrict weight, const float *restrict bias,
@@ -82,6 +90,13 @@ void gs_mel_apply_scalar(const float *restrict power, const int32_t *restrict ba
                          const int32_t *restrict band_len, const float *restrict weights,
                          int n_mels, float *restrict mel);
 
+/* out[i] = x[i] * window[i]: a frame's samples times the analysis window. Scalar
+ * only (the compiler vectorises it). */
+void gs_apply_window(const float *restrict x, const float *restrict window, int n, float *restrict out);
+
+/* Sum of x[i]^2, accumulated in double: a frame's energy for the window level. */
+double gs_sum_of_squares(const float *x, int n);
+
 /* db[i] = 10 log10(max(x[i], floor)). x and db MAY alias (in place). Scalar only:
  * 128 values a frame do not repay a vector logarithm. */
 void gs_power_to_db(const float *x, int n, float floor, float *db);
@@ -93,6 +108,13 @@ void gs_power_to_db(const float *x, int n, float floor, float *db);
 void gs_standardize(const float *restrict in, int n, float top_db, float eps, float *restrict out);
 
 #ifdef GS_HAVE_AVX2
+/* AVX-512F, chosen over AVX2 for the convolution when the CPU has it; the
+ * other kernels are too small to repay wider vectors. Its weights are packed
+ * in blocks of output channels, tap-major (gs_conv3x3_pack_avx512). */
+void gs_conv3x3_pack_avx512(const float *restrict weight, int c_in, int c_out, float *restrict packed);
+void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int w,
+                       const float *restrict weight, const float *restrict bias,
+                       int c_out, int relu, float *restrict out, float *restrict scratch);
 void gs_conv3x3_avx2(const float *restrict in, int c_in, int h, int w,
                      const float *restrict weight, const float *restrict bias,
                      int c_out, int relu, float *restrict out, float *restrict scratch);

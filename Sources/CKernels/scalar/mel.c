@@ -51,3 +51,17 @@ void gs_standardize(const float *restrict in, int n, float top_db, float eps,
     const float m = (float)mean;
     for (int i = 0; i < n; i++) out[i] = (out[i] - m) * scale;
 }
+
+void gs_apply_window(const float *restrict x, const float *restrict window, int n, float *restrict out) {
+    for (int i = 0; i < n; i++) out[i] = x[i] * window[i];
+}
+
+double gs_sum_of_squares(const float *x, int n) {
+    /* Four independent sums: one chain would wait on each addition's latency. */
+    double s[4] = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++) s[j] += (double)x[i + j] * (double)x[i + j];
+    for (; i < n; i++) s[0] += (double)x[i] * (double)x[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}

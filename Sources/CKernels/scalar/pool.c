@@ -9,7 +9,7 @@ void gs_maxpool_scalar(const float *restrict in, int c, int h, int w, int kh, in
         float *restrict dst = out + (size_t)ch * oh * ow;
         for (int y = 0; y < oh; y++) {
             const float *rows = src + (size_t)y * kh * w;
-            for (int x = 0; x < ow; x++) dst[(size_t)y * ow + x] = gs_maxpool_block(rows, w, kh, kw, x);
+            gs_maxpool_row(rows, w, kh, kw, 0, ow, dst + (size_t)y * ow);
         }
     }
 }

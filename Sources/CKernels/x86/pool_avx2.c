@@ -41,7 +41,7 @@ GS_AVX2 void gs_maxpool_avx2(const float *restrict in, int c, int h, int w, int 
                     _mm256_storeu_ps(o + x, a);
                 }
             }
-            for (; x < ow; x++) o[x] = gs_maxpool_block(rows, w, kh, kw, x);
+            gs_maxpool_row(rows, w, kh, kw, x, ow, o);
         }
     }
 }

@@ -98,12 +98,12 @@ public final class MelFrontend {
 
     private func computeFrame() {
         let n = settings.nFFT, hop = settings.hopLength
-        var energy = 0.0
         samples.withUnsafeBufferPointer { s in
-            for i in 0..<n { fft.input[i] = s[i] * window[i] }
-            for i in 0..<hop { energy += Double(s[i]) * Double(s[i]) }
+            window.withUnsafeBufferPointer { wd in
+                gs_apply_window(s.baseAddress!, wd.baseAddress!, Int32(n), fft.input)
+            }
+            hopMeanSquare = gs_sum_of_squares(s.baseAddress!, Int32(hop)) / Double(hop)
         }
-        hopMeanSquare = energy / Double(hop)
         fft.execute()
         power.withUnsafeMutableBufferPointer { p in
             gs_power_spectrum(fft.output, Int32(p.count), p.baseAddress!)

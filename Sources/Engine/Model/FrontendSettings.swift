@@ -1,6 +1,6 @@
 /// How audio becomes the network's input; read from the model file, never assumed.
 /// Field meanings are in Weights/FORMAT.md.
-public struct FrontendSettings: Codable, Sendable, Equatable {
+public struct FrontendSettings: Sendable, Equatable {
     public var sampleRate: Int
     public var nFFT: Int
     public var hopLength: Int
@@ -15,13 +15,6 @@ public struct FrontendSettings: Codable, Sendable, Equatable {
     public var topDB: Double
     public var framesPerWindow: Int
     public var standardizeEps: Double
-
-    enum CodingKeys: String, CodingKey {
-        case sampleRate = "sample_rate", nFFT = "n_fft", hopLength = "hop_length", window
-        case nMels = "n_mels", fmin, fmax, melScale = "mel_scale", melNorm = "mel_norm", power
-        case logFloor = "log_floor", topDB = "top_db", framesPerWindow = "frames_per_window"
-        case standardizeEps = "standardize_eps"
-    }
 
     /// Seconds of audio one window spans: frames_per_window hops.
     public var windowSeconds: Double {
@@ -47,5 +40,25 @@ public struct FrontendSettings: Codable, Sendable, Equatable {
         guard topDB >= 0 else { throw fail("top_db \(topDB) must be >= 0") }
         guard (1...4096).contains(framesPerWindow) else { throw fail("frames_per_window \(framesPerWindow) outside 1...4096") }
         guard standardizeEps > 0 else { throw fail("standardize_eps \(standardizeEps) must be > 0") }
+    }
+}
+
+extension FrontendSettings {
+    /// Reads the header's `frontend` object; `validate()` then checks the values.
+    init(json: JSONObject) throws {
+        sampleRate = try json.required("sample_rate", as: .int)
+        nFFT = try json.required("n_fft", as: .int)
+        hopLength = try json.required("hop_length", as: .int)
+        window = try json.required("window", as: .string)
+        nMels = try json.required("n_mels", as: .int)
+        fmin = try json.required("fmin", as: .double)
+        fmax = try json.required("fmax", as: .double)
+        melScale = try json.required("mel_scale", as: .string)
+        melNorm = try json.required("mel_norm", as: .string)
+        power = try json.required("power", as: .double)
+        logFloor = try json.required("log_floor", as: .double)
+        topDB = try json.required("top_db", as: .double)
+        framesPerWindow = try json.required("frames_per_window", as: .int)
+        standardizeEps = try json.required("standardize_eps", as: .double)
     }
 }

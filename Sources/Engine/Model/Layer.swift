@@ -19,8 +19,8 @@ public enum Layer: Sendable, Equatable {
     }
 }
 
-/// The JSON form of a layer; decoded loosely, then checked into a `Layer`.
-struct LayerRecord: Codable {
+/// The JSON form of a layer; read loosely, then checked into a `Layer`.
+struct LayerRecord {
     var op: String
     var name: String?
     var inChannels: Int?
@@ -30,10 +30,16 @@ struct LayerRecord: Codable {
     var relu: Bool?
     var kernel: [Int]?
 
-    enum CodingKeys: String, CodingKey {
-        case op, name, relu, kernel
-        case inChannels = "in_channels", outChannels = "out_channels"
-        case inFeatures = "in_features", outFeatures = "out_features"
+    /// Which fields an op needs is `layer(index:)`'s business; here each is only typed.
+    init(json: JSONObject) throws {
+        op = try json.required("op", as: .string)
+        name = try json.optional("name", as: .string)
+        inChannels = try json.optional("in_channels", as: .int)
+        outChannels = try json.optional("out_channels", as: .int)
+        inFeatures = try json.optional("in_features", as: .int)
+        outFeatures = try json.optional("out_features", as: .int)
+        relu = try json.optional("relu", as: .bool)
+        kernel = try json.optional("kernel", as: .list(of: .int))
     }
 
     func layer(index: Int) throws -> Layer {

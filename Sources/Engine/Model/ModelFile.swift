@@ -1,5 +1,4 @@
 import CDefaultModel
-import FoundationEssentials
 
 #if canImport(Glibc)
 import Glibc
@@ -19,29 +18,16 @@ public struct ModelFile: Sendable {
     public let frontend: FrontendSettings
     public let layers: [Layer]
     /// Tensor data by name, float32, row-major.
-    public let tensors: [String: [Float]]
+    public internal(set) var tensors: [String: [Float]]
     public let metadata: [String: String]
-
-    private struct Header: Codable {
-        var name: String?
-        var labels: [String]
-        var frontend: FrontendSettings
-        var layers: [LayerRecord]
-        var tensors: [TensorRecord]
-        var metadata: [String: String]?
-    }
-
-    private struct TensorRecord: Codable {
-        var name: String
-        var shape: [Int]
-        var dtype: String
-        var offset: Int
-    }
 
     /// The model compiled into the binary (Weights/genre-cnn.gsm at build time).
     public static func embedded() throws -> ModelFile {
-        let base = UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
-        return try ModelFile(bytes: base, source: "the built-in model")
+        let bytes = UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
+        // The tensors are copies, so the embedded bytes are dropped from the resident
+        // set once read: otherwise their 1.6 MB of pages would count for the whole run.
+        defer { dropResidentPages(of: bytes) }
+        return try ModelFile(bytes: bytes, source: "the built-in model")
     }
 
     public static func load(path: String) throws -> ModelFile {
@@ -69,11 +55,11 @@ public struct ModelFile: Sendable {
         guard stored == computed else {
             throw fail("checksum mismatch: file says \(hex(stored)), contents give \(hex(computed)) (corrupt or truncated)")
         }
-        let header: Header
+        let header: ModelHeader
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
-        } catch {
-            throw fail("header is not valid: \(describe(error))")
+            header = try ModelHeader(json: UnsafeRawBufferPointer(rebasing: bytes[16..<(16 + headerLength)]), fileOffset: 16)
+        } catch let error as JSONError {
+            throw fail("header is not valid: \(error.message)")
         }
         try header.frontend.validate()
         guard !header.labels.isEmpty, Set(header.labels).count == header.labels.count else {
@@ -85,7 +71,7 @@ public struct ModelFile: Sendable {
 
         let dataStart = (16 + headerLength + ModelFile.alignment - 1) / ModelFile.alignment * ModelFile.alignment
         let expected = layers.flatMap { $0.tensorShapes }
-        var records: [String: TensorRecord] = [:]
+        var records: [String: ModelHeader.TensorRecord] = [:]
         for record in header.tensors {
             guard records[record.name] == nil else { throw fail("tensor \(record.name) is listed twice") }
             records[record.name] = record
@@ -110,8 +96,9 @@ public struct ModelFile: Sendable {
                 throw fail("tensor \(name) (\(count * 4) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
             }
             let start = dataStart + record.offset
-            tensors[name] = (0..<count).map { i in
-                Float(bitPattern: bytes.uint32LE(at: start + 4 * i))
+            tensors[name] = [Float](unsafeUninitializedCapacity: count) { floats, initialized in
+                for i in 0..<count { floats[i] = Float(bitPattern: bytes.uint32LE(at: start + 4 * i)) }
+                initialized = count
             }
             end = max(end, start + count * 4)
         }
@@ -186,21 +173,16 @@ private func hex(_ v: UInt32) -> String {
     return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }
 
-private func describe(_ error: Error) -> String {
-    if let decoding = error as? DecodingError {
-        switch decoding {
-        case .keyNotFound(let key, let context):
-            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            return "missing field \"\(path)\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
-        case .dataCorrupted(let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(decoding)"
-        }
-    }
-    return "\(error)"
+/// Unmaps the whole pages inside `bytes` from this process. For the executable's
+/// read-only data that costs only a page fault on a later read, which gets the same
+/// bytes back from the file (page cache); partial pages at either end are left alone.
+private func dropResidentPages(of bytes: UnsafeRawBufferPointer) {
+    guard let base = bytes.baseAddress else { return }
+    let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (UInt(bitPattern: base) + page - 1) / page * page
+    let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+    guard end > start, let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(first, Int(end - start), MADV_DONTNEED)
 }
 
 /// Reads a whole regular file; the one place model files touch the file system.

@@ -9,6 +9,7 @@ import Glibc
 /// All scratch memory is sized here, at load, for a window of
 /// `frames_per_window` frames; `probabilities(for:into:)` allocates nothing.
 public final class Network {
+    /// The model's header (labels, frontend, layers); its `tensors` are emptied.
     public let model: ModelFile
     public var labelCount: Int { model.labels.count }
     /// Elements of one input window: n_mels x frames_per_window.
@@ -37,7 +38,11 @@ public final class Network {
     private var convScratch: [Float]
 
     public init(model: ModelFile) {
-        self.model = model
+        // The steps below keep their own (packed) weights; holding the file's copies
+        // as well would keep 1.5 MB resident for nothing.
+        var kept = model
+        kept.tensors = [:]
+        self.model = kept
         let f = model.frontend
         inputCount = f.nMels * f.framesPerWindow
         var largest = inputCount, scratch = 0
@@ -49,7 +54,12 @@ public final class Network {
             case let .conv3x3(name, cin, cout, relu):
                 step.kind = .conv
                 step.name = name
-                step.weight = model.tensors[name + ".weight"]!
+                // Rearranged once here into the order the convolution kernel reads.
+                let plain = model.tensors[name + ".weight"]!
+                step.weight = [Float](unsafeUninitializedCapacity: plain.count) { packed, count in
+                    gs_conv3x3_pack(plain, Int32(cin), Int32(cout), packed.baseAddress)
+                    count = plain.count
+                }
                 step.bias = model.tensors[name + ".bias"]!
                 step.outChannels = cout
                 step.relu = relu

@@ -7,12 +7,14 @@ public final class MonoConverter {
     public static let chunkFrames = 4096
 
     public let outputRate: Int
-    private var interleaved: [Float]
+    /// One chunk of the widest source run so far. Grown per source rather than made
+    /// for `AudioLimits.maxChannels` up front: that was 1 MiB, written once and
+    /// resident for good, for sources that are nearly always mono or stereo.
+    private var interleaved: [Float] = []
     private var mono: [Float]
 
     public init(outputRate: Int) {
         self.outputRate = outputRate
-        interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * AudioLimits.maxChannels)
         mono = [Float](repeating: 0, count: MonoConverter.chunkFrames)
     }
 
@@ -32,6 +34,9 @@ public final class MonoConverter {
             throw EngineError.inputFormat("\(source.name): sample rate \(format.sampleRate) Hz outside \(AudioLimits.sampleRates)")
         }
         let resampler = try Resampler(inputRate: format.sampleRate, outputRate: outputRate, maxInput: MonoConverter.chunkFrames)
+        if interleaved.count < MonoConverter.chunkFrames * format.channels {
+            interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * format.channels)
+        }
         var framesLeft = maxSeconds.map { Int(($0 * Double(format.sampleRate)).rounded()) } ?? Int.max
         let channels = format.channels
         var stopped = false

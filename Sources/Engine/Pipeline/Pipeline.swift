@@ -21,7 +21,8 @@ public struct PipelineSettings: Sendable {
 /// Runs sources through the model, one window line at a time.
 ///
 /// Buffers are allocated here, at start-up; per source only the resampler
-/// (whose ratio depends on the source) is made. Nothing grows with stream length.
+/// (whose ratio depends on the source) is made, and the read buffer grown when
+/// a source has more channels than any before it. Nothing grows with stream length.
 public final class Pipeline {
     public let network: Network
     public let settings: PipelineSettings
