@@ -11,7 +11,8 @@ if ! command -v valgrind >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
 fi
 swift build --build-tests
-swift build -c release --product genre-stream
+# The release binary as scripts/demo.sh builds it.
+swift build -c release --static-swift-stdlib --product genre-stream
 mkdir -p .build/leak-check
 cp .build/release/genre-stream .build/leak-check/genre-stream
 # valgrind 3.19 cannot read the DWARF 5 debug info Swift's clang writes.

@@ -12,6 +12,14 @@
 
 #define GS_PANEL 16
 
+/* Before a loop of scattered stores: vectorised, clang makes them scatter
+ * instructions, which are microcoded and slow on AMD cores. */
+#if defined(__clang__)
+#define GS_SCALAR_LOOP _Pragma("clang loop vectorize(disable)")
+#else
+#define GS_SCALAR_LOOP
+#endif
+
 static inline size_t gs_panel_count(int h, int w) {
     return ((size_t)h * (size_t)w + GS_PANEL - 1) / GS_PANEL;
 }
@@ -56,6 +64,7 @@ gs_im2col_panels_inline(const float *restrict in, int c_in, int h, int w, float 
                 }
             }
             if (dx == 1) continue;
+            GS_SCALAR_LOOP
             for (int y = 0; y < h; y++) {
                 const size_t n = (size_t)y * (size_t)w + (dx == 0 ? 0 : (size_t)w - 1);
                 row[(n / GS_PANEL) * k_total * GS_PANEL + n % GS_PANEL] = 0.0f;

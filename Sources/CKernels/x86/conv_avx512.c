@@ -7,42 +7,54 @@
 
 #define GS_AVX512 __attribute__((target("avx512f")))
 
+/* Output channels are taken 12 at a time, then 8, 4, 2 and 1 for the rest. */
+#define MR 12
+
 /* The weights of a block of `mr` output channels are packed tap-major,
  * weight[k * mr + r], so the block's broadcasts walk one pointer forward
  * instead of `mr` rows a layer's width apart: one sequential stream for the
- * prefetcher and no address arithmetic in the inner loop. Blocks are the
- * driver's: 16 channels at a time, then 8, 4, 2 and 1. */
+ * prefetcher and no address arithmetic in the inner loop. */
 void gs_conv3x3_pack_avx512(const float *restrict weight, int c_in, int c_out, float *restrict packed) {
     const size_t k_total = (size_t)c_in * 9;
     int m = 0;
-    for (int mr = 16; mr >= 1; mr /= 2)
-        for (; m + mr <= c_out; m += mr) /* below 16, at most once each */
+    for (int mr = MR; mr >= 1; mr = mr == MR ? 8 : mr / 2)
+        for (; m + mr <= c_out; m += mr) /* below MR, at most once each */
             for (size_t k = 0; k < k_total; k++)
                 for (int r = 0; r < mr; r++)
                     packed[(size_t)m * k_total + k * mr + r] = weight[(size_t)(m + r) * k_total + k];
 }
 
-/* One block of the product: `mr` (<= 16) output channels by one 16-column
- * panel, one 512-bit accumulator per channel. Per tap: one panel load and
- * `mr` broadcast multiply-adds, so with 16 channels the two FMA pipes see 16
- * independent chains, enough to hide the FMA latency, while the loads stay
- * within the two load ports. The tail panel is written with a lane mask. */
+/* One block of the product: `mr` (<= 12) output channels by `np` (1 or 2)
+ * adjacent 16-column panels, one 512-bit accumulator each, 24 of the 32
+ * registers. Per tap: `np` panel loads, then each channel's weight is
+ * broadcast once and used `np` times, so with two panels the FMA pipes are fed
+ * by one broadcast per two FMAs. The last panel's tail is written with a lane
+ * mask. Inlined with constant `mr` and `np`: each pair gets its own unrolled copy. */
 static inline __attribute__((always_inline)) GS_AVX512 void
-block(const int mr, int k_total, const float *restrict weight, const float *restrict panel,
-      const float *restrict bias, int relu, float *restrict out, size_t ldc, int n_valid) {
-    __m512 acc[16];
-    for (int r = 0; r < mr; r++) acc[r] = _mm512_setzero_ps();
+block(const int mr, const int np, int k_total, const float *restrict weight, const float *restrict panel,
+      const float *restrict bias, int relu, float *restrict out, size_t ldc, int n_valid_last) {
+    const float *restrict panel1 = panel + (size_t)k_total * GS_PANEL;
+    __m512 acc[MR][2];
+    for (int r = 0; r < mr; r++)
+        for (int q = 0; q < np; q++) acc[r][q] = _mm512_setzero_ps();
     for (int k = 0; k < k_total; k++) {
-        const __m512 b = _mm512_loadu_ps(panel + (size_t)k * GS_PANEL);
-        for (int r = 0; r < mr; r++)
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(weight[(size_t)k * mr + r]), b, acc[r]);
+        const __m512 b0 = _mm512_loadu_ps(panel + (size_t)k * GS_PANEL);
+        const __m512 b1 = np == 2 ? _mm512_loadu_ps(panel1 + (size_t)k * GS_PANEL) : b0;
+        for (int r = 0; r < mr; r++) {
+            const __m512 a = _mm512_set1_ps(weight[(size_t)k * mr + r]);
+            acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+            if (np == 2) acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+        }
     }
-    const __mmask16 valid = (__mmask16)((1u << n_valid) - 1u);
+    const __mmask16 last = (__mmask16)((1u << n_valid_last) - 1u);
     const __m512 zero = _mm512_setzero_ps();
     for (int r = 0; r < mr; r++) {
-        __m512 v = _mm512_add_ps(acc[r], _mm512_set1_ps(bias[r]));
-        if (relu) v = _mm512_max_ps(v, zero);
-        _mm512_mask_storeu_ps(out + (size_t)r * ldc, valid, v);
+        const __m512 b = _mm512_set1_ps(bias[r]);
+        for (int q = 0; q < np; q++) {
+            __m512 v = _mm512_add_ps(acc[r][q], b);
+            if (relu) v = _mm512_max_ps(v, zero);
+            _mm512_mask_storeu_ps(out + (size_t)r * ldc + (size_t)q * GS_PANEL, q == np - 1 ? last : 0xFFFF, v);
+        }
     }
 }
 
@@ -51,10 +63,35 @@ static GS_AVX512 void im2col(const float *restrict in, int c_in, int h, int w, f
     gs_im2col_panels_inline(in, c_in, h, w, panels);
 }
 
-/* `weight` as gs_conv3x3_pack_avx512 leaves it. */
+/* Every output channel over `np` panels from column n0, in the packing's blocks. */
+static inline __attribute__((always_inline)) GS_AVX512 void
+channels(const int np, int k_total, const float *restrict weight, const float *restrict panel,
+         const float *restrict bias, int c_out, int relu, float *restrict out, size_t n_total, size_t n0) {
+    const int n_valid_last = (int)(n_total - n0 - (size_t)(np - 1) * GS_PANEL < GS_PANEL
+                                       ? n_total - n0 - (size_t)(np - 1) * GS_PANEL : GS_PANEL);
+#define GS_BLOCK_AT(mr) \
+    block(mr, np, k_total, weight + (size_t)m * k_total, panel, bias + m, relu, out + (size_t)m * n_total + n0, n_total, n_valid_last)
+    int m = 0;
+    for (; m + MR <= c_out; m += MR) GS_BLOCK_AT(MR);
+    if (c_out - m >= 8) { GS_BLOCK_AT(8); m += 8; }
+    if (c_out - m >= 4) { GS_BLOCK_AT(4); m += 4; }
+    if (c_out - m >= 2) { GS_BLOCK_AT(2); m += 2; }
+    if (c_out - m >= 1) { GS_BLOCK_AT(1); m += 1; }
+#undef GS_BLOCK_AT
+}
+
+/* `weight` as gs_conv3x3_pack_avx512 leaves it. Panels are taken in pairs
+ * (the last one alone when their count is odd). */
 GS_AVX512 void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int w,
                                  const float *restrict weight, const float *restrict bias,
                                  int c_out, int relu, float *restrict out, float *restrict scratch) {
-    GS_CONV3X3_BY_PANELS(im2col, block, 16, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
+    const int k_total = c_in * 9;
+    const size_t n_total = (size_t)h * (size_t)w, panel_count = gs_panel_count(h, w);
+    im2col(in, c_in, h, w, scratch);
+    size_t p = 0;
+    for (; p + 2 <= panel_count; p += 2)
+        channels(2, k_total, weight, scratch + p * (size_t)k_total * GS_PANEL, bias, c_out, relu, out, n_total, p * GS_PANEL);
+    if (p < panel_count)
+        channels(1, k_total, weight, scratch + p * (size_t)k_total * GS_PANEL, bias, c_out, relu, out, n_total, p * GS_PANEL);
 }
 #endif
