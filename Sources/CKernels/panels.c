@@ -4,9 +4,50 @@
 #include "panels.h"
 
 size_t gs_conv3x3_scratch_floats(int c_in, int h, int w) {
-    return gs_panel_count(h, w) * (size_t)c_in * 9 * GS_PANEL;
+    const size_t panels = gs_panel_count(h, w) * (size_t)c_in * 9 * GS_PANEL + gs_im2col_padded_floats(h, w);
+#if defined(GS_HAVE_AVX2)
+    /* Whichever version the dispatcher picks at run time must fit. */
+    const size_t avx512 = gs_avx512_scratch_floats(c_in, h, w);
+    return panels > avx512 ? panels : avx512;
+#else
+    return panels;
+#endif
 }
 
+/* Row k = (i, dy, dx) of the im2col matrix is input plane i read flat
+ * (row-major, N = h*w values) and shifted by s = (dy-1)*w + (dx-1):
+ * B[k][n] = plane[n + s]. Each plane is first copied between zeros, so a
+ * shift by whole rows reads zeros past either end, which is the vertical
+ * padding, and every panel row is one unchecked 16-float copy. A shift by one
+ * column wraps around the row edge, so those pixels (x = 0 when dx = 0,
+ * x = w-1 when dx = 2) are zeroed afterwards. Columns past N in the last panel
+ * hold whatever the zeros and the plane give there: every kernel discards
+ * them. (Laying out one panel at a time, just before it is used, measured
+ * slower here, without AVX-512's masked loads: the edge masks then cost per
+ * panel.) */
 void gs_im2col_panels(const float *restrict in, int c_in, int h, int w, float *restrict panels) {
-    gs_im2col_panels_inline(in, c_in, h, w, panels);
+    const size_t k_total = (size_t)c_in * 9, n_total = (size_t)h * (size_t)w;
+    const size_t panel_count = gs_panel_count(h, w), before = (size_t)w + 1;
+    const size_t padded_total = gs_im2col_padded_floats(h, w);
+    float *padded = panels + panel_count * k_total * GS_PANEL;
+    memset(padded, 0, before * sizeof(float));
+    memset(padded + before + n_total, 0, (padded_total - before - n_total) * sizeof(float));
+    const float *plane = padded + before;
+    for (int i = 0; i < c_in; i++) {
+        memcpy(padded + before, in + (size_t)i * n_total, n_total * sizeof(float));
+        for (int tap = 0; tap < 9; tap++) {
+            const int dy = tap / 3, dx = tap % 3;
+            const ptrdiff_t shift = (ptrdiff_t)(dy - 1) * w + (dx - 1);
+            float *restrict row = panels + ((size_t)i * 9 + (size_t)tap) * GS_PANEL;
+            for (size_t p = 0; p < panel_count; p++)
+                /* Constant size: compiled to vector moves, not a call. */
+                memcpy(row + p * k_total * GS_PANEL, plane + (ptrdiff_t)(p * GS_PANEL) + shift, GS_PANEL * sizeof(float));
+            if (dx == 1) continue;
+            GS_SCALAR_LOOP
+            for (int y = 0; y < h; y++) {
+                const size_t n = (size_t)y * (size_t)w + (dx == 0 ? 0 : (size_t)w - 1);
+                row[(n / GS_PANEL) * k_total * GS_PANEL + n % GS_PANEL] = 0.0f;
+            }
+        }
+    }
 }

@@ -51,6 +51,6 @@ block(const int mr, int k_total, const float *restrict weight, const float *rest
 GS_AVX2 void gs_conv3x3_avx2(const float *restrict in, int c_in, int h, int w,
                              const float *restrict weight, const float *restrict bias,
                              int c_out, int relu, float *restrict out, float *restrict scratch) {
-    GS_CONV3X3_BY_PANELS(gs_im2col_panels, block, 6, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
+    GS_CONV3X3_BY_PANELS(block, 6, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
 }
 #endif

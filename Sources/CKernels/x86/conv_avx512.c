@@ -2,6 +2,8 @@
 
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "../panels.h"
 
@@ -58,9 +60,45 @@ block(const int mr, const int np, int k_total, const float *restrict weight, con
     }
 }
 
-/* The shared im2col, compiled for 512-bit copies: one load and one store per panel row. */
-static GS_AVX512 void im2col(const float *restrict in, int c_in, int h, int w, float *restrict panels) {
-    gs_im2col_panels_inline(in, c_in, h, w, panels);
+/* The input, laid out for panel building: plane i at padded + pad + i * (N + pad),
+ * with pad = w + 16 zeros before, between and after the planes, so that every
+ * tap of every panel reads inside the buffer (a tap reaches w + 1 back and w + 1
+ * forward; the last panel's columns past N reach up to 15 more). */
+static size_t plane_pad(int w) { return (size_t)w + GS_PANEL; }
+
+size_t gs_avx512_scratch_floats(int c_in, int h, int w) {
+    const size_t n_total = (size_t)h * (size_t)w, pad = plane_pad(w);
+    /* The padded planes, 16 floats to align the panels to cache lines, two panels. */
+    return pad + (size_t)c_in * (n_total + pad) + GS_PANEL + 2 * (size_t)c_in * 9 * GS_PANEL;
+}
+
+/* Panel p (columns 16p ... 16p+15) of the im2col matrix, built just before its
+ * use so it is still in L1 cache when the micro-kernel reads it: row k = (i, dy, dx)
+ * is plane i read flat from pixel 16p + (dy-1)*w + (dx-1). Rows shifted by whole
+ * image rows read the zeros between planes, which is the vertical padding; a
+ * one-column shift wraps round the image's row edge, so those lanes (pixels with
+ * x = 0 for dx = 0, x = w-1 for dx = 2) are zeroed by the load's own mask. Each row
+ * is one masked load and one store, aligned. Columns past N hold whatever the
+ * buffer has there; the micro-kernel's masked stores discard them. */
+static inline __attribute__((always_inline)) GS_AVX512 void
+build_panel(const float *restrict padded, size_t stride, int c_in, int w, size_t p, float *restrict panel) {
+    const size_t n0 = p * GS_PANEL;
+    unsigned has_left = 0, has_right = 0;
+    for (size_t j = 0, x = n0 % (size_t)w; j < GS_PANEL; j++, x = x + 1 == (size_t)w ? 0 : x + 1) {
+        has_left |= (unsigned)(x != 0) << j;
+        has_right |= (unsigned)(x + 1 != (size_t)w) << j;
+    }
+    const __mmask16 left = (__mmask16)has_left, right = (__mmask16)has_right;
+    for (int i = 0; i < c_in; i++) {
+        const float *plane = padded + (size_t)i * stride + n0;
+        float *dst = panel + (size_t)i * 9 * GS_PANEL;
+        for (int dy = 0; dy < 3; dy++) {
+            const float *centre = plane + (ptrdiff_t)(dy - 1) * w;
+            _mm512_store_ps(dst + (3 * dy + 0) * GS_PANEL, _mm512_maskz_loadu_ps(left, centre - 1));
+            _mm512_store_ps(dst + (3 * dy + 1) * GS_PANEL, _mm512_loadu_ps(centre));
+            _mm512_store_ps(dst + (3 * dy + 2) * GS_PANEL, _mm512_maskz_loadu_ps(right, centre + 1));
+        }
+    }
 }
 
 /* Every output channel over `np` panels from column n0, in the packing's blocks. */
@@ -87,11 +125,25 @@ GS_AVX512 void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int 
                                  int c_out, int relu, float *restrict out, float *restrict scratch) {
     const int k_total = c_in * 9;
     const size_t n_total = (size_t)h * (size_t)w, panel_count = gs_panel_count(h, w);
-    im2col(in, c_in, h, w, scratch);
+    const size_t pad = plane_pad(w), stride = n_total + pad;
+    float *padded = scratch + pad;
+    memset(scratch, 0, pad * sizeof(float));
+    for (int i = 0; i < c_in; i++) {
+        memcpy(padded + (size_t)i * stride, in + (size_t)i * n_total, n_total * sizeof(float));
+        memset(padded + (size_t)i * stride + n_total, 0, pad * sizeof(float));
+    }
+    float *end = padded + (size_t)c_in * stride;
+    float *panels = (float *)(((uintptr_t)end + 63) & ~(uintptr_t)63);
+    const size_t panel_floats = (size_t)k_total * GS_PANEL;
     size_t p = 0;
-    for (; p + 2 <= panel_count; p += 2)
-        channels(2, k_total, weight, scratch + p * (size_t)k_total * GS_PANEL, bias, c_out, relu, out, n_total, p * GS_PANEL);
-    if (p < panel_count)
-        channels(1, k_total, weight, scratch + p * (size_t)k_total * GS_PANEL, bias, c_out, relu, out, n_total, p * GS_PANEL);
+    for (; p + 2 <= panel_count; p += 2) {
+        build_panel(padded, stride, c_in, w, p, panels);
+        build_panel(padded, stride, c_in, w, p + 1, panels + panel_floats);
+        channels(2, k_total, weight, panels, bias, c_out, relu, out, n_total, p * GS_PANEL);
+    }
+    if (p < panel_count) {
+        build_panel(padded, stride, c_in, w, p, panels);
+        channels(1, k_total, weight, panels, bias, c_out, relu, out, n_total, p * GS_PANEL);
+    }
 }
 #endif
