@@ -15,7 +15,7 @@ gs_isa gs_active_isa(void) {
 #endif
 }
 
-int gs_conv_uses_avx512(void) {
+int gs_uses_avx512(void) {
 #if defined(GS_HAVE_AVX2)
     return gs_active_isa() == GS_ISA_AVX2 && __builtin_cpu_supports("avx512f");
 #else
@@ -37,7 +37,7 @@ int gs_conv_uses_avx512(void) {
 
 void gs_conv3x3_pack(const float *restrict weight, int c_in, int c_out, float *restrict packed) {
 #if defined(GS_HAVE_AVX2)
-    if (gs_conv_uses_avx512()) return gs_conv3x3_pack_avx512(weight, c_in, c_out, packed);
+    if (gs_uses_avx512()) return gs_conv3x3_pack_avx512(weight, c_in, c_out, packed);
 #endif
     memcpy(packed, weight, (size_t)c_out * (size_t)c_in * 9 * sizeof(float));
 }
@@ -46,12 +46,15 @@ void gs_conv3x3(const float *restrict in, int c_in, int h, int w,
                 const float *restrict weight, const float *restrict bias,
                 int c_out, int relu, float *restrict out, float *restrict scratch) {
 #if defined(GS_HAVE_AVX2)
-    if (gs_conv_uses_avx512()) return gs_conv3x3_avx512(in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
+    if (gs_uses_avx512()) return gs_conv3x3_avx512(in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
 #endif
     GS_DISPATCH(gs_conv3x3, in, c_in, h, w, weight, bias, c_out, relu, out, scratch);
 }
 
 void gs_maxpool(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512()) return gs_maxpool_avx512(in, c, h, w, kh, kw, out);
+#endif
     GS_DISPATCH(gs_maxpool, in, c, h, w, kh, kw, out);
 }
 

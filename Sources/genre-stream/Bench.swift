@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
     private func report(_ model: ModelFile) throws {
         let network = Network(model: model)
         let isa = ["scalar", "AVX2+FMA", "NEON"][Int(gs_active_isa().rawValue)]
-            + (gs_conv_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
+            + (gs_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
         var cpu = CPUInfo.read()
         cpu.measuredGHz = CPUInfo.measuredGHz()
         let params = model.tensors.values.reduce(0) { $0 + $1.count }
@@ -114,7 +114,7 @@ struct Bench: ParsableCommand {
         if gs_active_isa() == GS_ISA_AVX2 {
             versions.append(("AVX2+FMA", 32, false, { gs_conv3x3_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
         }
-        if gs_conv_uses_avx512() != 0 {
+        if gs_uses_avx512() != 0 {
             versions.append(("AVX-512F", 64, true, { gs_conv3x3_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
         }
         #elseif arch(arm64)

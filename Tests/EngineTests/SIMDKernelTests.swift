@@ -10,7 +10,8 @@ final class SIMDKernelTests: XCTestCase {
         var name: String
         typealias Convolution = (UnsafePointer<Float>, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
         var conv: Convolution
-        var maxpool: (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
+        typealias MaxPool = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
+        var maxpool: MaxPool
         var avgpool: (UnsafePointer<Float>, Int32, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
         var dense: (UnsafePointer<Float>, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
         var softmax: (UnsafePointer<Float>, Int32, UnsafeMutablePointer<Float>) -> Void
@@ -47,12 +48,23 @@ final class SIMDKernelTests: XCTestCase {
     private var convolutionVariants: [(name: String, conv: Variant.Convolution)] {
         var list = variants.map { (name: $0.name, conv: $0.conv) }
         #if arch(x86_64)
-        if gs_conv_uses_avx512() != 0 {
+        if gs_uses_avx512() != 0 {
             list.append((name: "avx512", conv: { x, cin, h, w, weight, bias, cout, relu, out, scratch in
                 var packed = [Float](repeating: .nan, count: Int(cout) * Int(cin) * 9)
                 gs_conv3x3_pack_avx512(weight, cin, cout, &packed)
                 gs_conv3x3_avx512(x, cin, h, w, packed, bias, cout, relu, out, scratch)
             }))
+        }
+        #endif
+        return list
+    }
+
+    /// The max-pools: each variant's, plus AVX-512 where the CPU has it.
+    private var maxpoolVariants: [(name: String, maxpool: Variant.MaxPool)] {
+        var list = variants.map { (name: $0.name, maxpool: $0.maxpool) }
+        #if arch(x86_64)
+        if gs_uses_avx512() != 0 {
+            list.append((name: "avx512", maxpool: { gs_maxpool_avx512($0, $1, $2, $3, $4, $5, $6) }))
         }
         #endif
         return list
@@ -94,18 +106,25 @@ final class SIMDKernelTests: XCTestCase {
 
     func testPoolingOnRandomShapes() {
         var rng = SeededRandom(seed: 12)
-        for v in variants {
-            for (c, h, w, kh, kw) in [(3, 128, 39, 2, 2), (5, 9, 37, 2, 2), (2, 7, 17, 1, 2), (4, 8, 21, 2, 1), (3, 10, 9, 3, 3), (1, 2, 2, 2, 2)] {
+        let shapes = [(3, 128, 39, 2, 2), (5, 9, 37, 2, 2), (2, 7, 17, 1, 2), (4, 8, 21, 2, 1), (3, 10, 9, 3, 3), (1, 2, 2, 2, 2),
+                      (2, 5, 65, 2, 2), (3, 4, 33, 2, 2), (2, 6, 3, 2, 2), (1, 3, 1, 2, 2)]
+        for v in maxpoolVariants {
+            for (c, h, w, kh, kw) in shapes {
                 let x = rng.floats(c * h * w)
                 var want = [Float](repeating: .nan, count: c * (h / kh) * (w / kw))
                 var got = want
                 gs_maxpool_scalar(x, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), &want)
                 v.maxpool(x, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), &got)
                 XCTAssertEqual(got, want, "\(v.name) maxpool \(c)x\(h)x\(w) by \(kh)x\(kw): max is exact")
-                var wantMean = [Float](repeating: .nan, count: c), gotMean = wantMean
-                gs_global_avgpool_scalar(x, Int32(c), Int32(h), Int32(w), &wantMean)
-                v.avgpool(x, Int32(c), Int32(h), Int32(w), &gotMean)
-                assertMatches(gotMean, wantMean, "\(v.name) avgpool \(c)x\(h)x\(w)")
+            }
+        }
+        for v in variants {
+            for (c, h, w, _, _) in shapes {
+                let x = rng.floats(c * h * w)
+                var want = [Float](repeating: .nan, count: c), got = want
+                gs_global_avgpool_scalar(x, Int32(c), Int32(h), Int32(w), &want)
+                v.avgpool(x, Int32(c), Int32(h), Int32(w), &got)
+                assertMatches(got, want, "\(v.name) avgpool \(c)x\(h)x\(w)")
             }
         }
     }

@@ -40,7 +40,7 @@ static void check(const char *what, const float *got, const float *want, size_t 
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
-           gs_conv_uses_avx512() ? " (convolution: avx512)" : "");
+           gs_uses_avx512() ? " (convolution and max-pool: avx512)" : "");
     if (gs_active_isa() == GS_ISA_SCALAR) {
         printf("no SIMD kernels on this CPU: nothing to compare\n0 passed, 0 failed\n");
         return 0;
@@ -64,7 +64,8 @@ int main(void) {
             free(x); free(wt); free(b); free(want); free(got); free(scratch); free(packed);
         }
     }
-    const int pool_shapes[][5] = {{3, 128, 39, 2, 2}, {5, 9, 37, 2, 2}, {2, 7, 17, 1, 2}, {4, 8, 21, 2, 1}, {3, 10, 9, 3, 3}};
+    const int pool_shapes[][5] = {{3, 128, 39, 2, 2}, {5, 9, 37, 2, 2}, {2, 7, 17, 1, 2}, {4, 8, 21, 2, 1}, {3, 10, 9, 3, 3},
+                                  {2, 5, 65, 2, 2}, {3, 4, 33, 2, 2}, {2, 6, 3, 2, 2}};
     for (size_t s = 0; s < sizeof pool_shapes / sizeof pool_shapes[0]; s++) {
         const int c = pool_shapes[s][0], h = pool_shapes[s][1], w = pool_shapes[s][2], kh = pool_shapes[s][3], kw = pool_shapes[s][4];
         float *x = randoms((size_t)c * h * w, -1, 1);

@@ -28,8 +28,9 @@
 /* Which versions the dispatching kernels use on this CPU. */
 typedef enum { GS_ISA_SCALAR = 0, GS_ISA_AVX2 = 1, GS_ISA_NEON = 2 } gs_isa;
 gs_isa gs_active_isa(void);
-/* Whether gs_conv3x3 uses gs_conv3x3_avx512 on this CPU (x86-64 with AVX-512F). */
-int gs_conv_uses_avx512(void);
+/* Whether gs_conv3x3 and gs_maxpool use their AVX-512F versions on this CPU
+ * (x86-64 with AVX-512F); the other kernels stay AVX2. */
+int gs_uses_avx512(void);
 
 /* ---- 3x3 convolution --------------------------------------------------------
  * out[o][y][x] = bias[o] + sum_{i,dy,dx} weight[o][i][dy][dx] * in[i][y+dy-1][x+dx-1],
@@ -108,9 +109,11 @@ void gs_power_to_db(const float *x, int n, float floor, float *db);
 void gs_standardize(const float *restrict in, int n, float top_db, float eps, float *restrict out);
 
 #ifdef GS_HAVE_AVX2
-/* AVX-512F, chosen over AVX2 for the convolution when the CPU has it; the
- * other kernels are too small to repay wider vectors. Its weights are packed
- * in blocks of output channels, tap-major (gs_conv3x3_pack_avx512). */
+/* AVX-512F, chosen over AVX2 for the convolution and max-pool when the CPU has
+ * it; the other kernels are too small to repay wider vectors. The convolution's
+ * weights are packed in blocks of output channels, tap-major
+ * (gs_conv3x3_pack_avx512). */
+void gs_maxpool_avx512(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out);
 void gs_conv3x3_pack_avx512(const float *restrict weight, int c_in, int c_out, float *restrict packed);
 void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int w,
                        const float *restrict weight, const float *restrict bias,
