@@ -122,4 +122,17 @@ final class KernelTests: XCTestCase {
             XCTAssertEqual(gs_sum_of_squares(x, Int32(n)), want, accuracy: 1e-12 * max(want, 1), "sum of squares, n = \(n)")
         }
     }
+
+    func testS16ConversionAndIrregularCount() {
+        let values: [Int16] = [0, 1, -1, 32767, -32768, 12345, -2, 256, -257]
+        let bytes = values.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        var out = [Float](repeating: .nan, count: values.count)
+        gs_s16le_to_float(bytes, values.count, &out)
+        XCTAssertEqual(out, values.map { Float($0) / 32768 })
+
+        let clean: [Float] = [0, -0.0, 1, -1, 64, -64, Float.leastNormalMagnitude, 0.5]
+        XCTAssertEqual(gs_count_irregular(clean, clean.count, 64), 0)
+        let dirty: [Float] = [.nan, .infinity, -.infinity, 64.5, -100, Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude / 2, 0.25]
+        XCTAssertEqual(gs_count_irregular(dirty, dirty.count, 64), 7)
+    }
 }

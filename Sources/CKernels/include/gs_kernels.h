@@ -75,6 +75,17 @@ void gs_dense_scalar(const float *restrict in, int n_in, const float *restrict w
 void gs_softmax(const float *in, int n, float *out);
 void gs_softmax_scalar(const float *in, int n, float *out);
 
+/* ---- samples -------------------------------------------------------------------
+ * The per-sample loops ahead of the frontend, here so that they vectorise
+ * whatever the caller's language. Scalar only (the compiler vectorises them).
+ *
+ * out[i] = the i-th signed 16-bit little-endian sample of `bytes` / 32768. */
+void gs_s16le_to_float(const void *restrict bytes, size_t n, float *restrict out);
+
+/* How many of x[0..n) are NaN, infinite, beyond +-limit in magnitude, or
+ * subnormal: zero means a block needs no repair. */
+size_t gs_count_irregular(const float *x, size_t n, float limit);
+
 /* ---- mel frontend -------------------------------------------------------------
  * power[k] = re^2 + im^2 of an interleaved complex spectrum (FFTW's
  * fftwf_complex layout), k < n_bins. */

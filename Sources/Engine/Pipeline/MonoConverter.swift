@@ -1,3 +1,5 @@
+import CKernels
+
 /// Pulls a source to its end and delivers its audio as mono samples at the
 /// model's rate: channels averaged (the model was trained on mono), then
 /// resampled. Shared by the classifier pipeline and the `features` tool, so the
@@ -77,6 +79,9 @@ public final class MonoConverter {
     private func sanitize(frames: Int) -> Bool {
         var bad = false
         mono.withUnsafeMutableBufferPointer { m in
+            // Nearly every chunk is all normal numbers within range: a vectorised count
+            // settles that, and only chunks with something to fix take the loop below.
+            if gs_count_irregular(m.baseAddress!, frames, MonoConverter.sampleLimit) == 0 { return }
             for i in 0..<frames {
                 let v = m[i]
                 if v.isFinite && abs(v) <= MonoConverter.sampleLimit {
