@@ -171,7 +171,7 @@ def main():
     print(f"\n{'measure':56s} {'peer':>10s} {'genre-stream':>13s} {'peer / genre-stream':>20s}")
     for label, peer, gs, unit in rows:
         scale = 1e3 if unit.startswith("ms") else 1
-        print(f"{label:56s} {peer * scale:10.3f} {gs * scale:13.4f} {peer / gs:19.1f}x   ({unit})")
+        print(f"{label:56s} {peer * scale:10.3f} {gs * scale:13.4f} {peer / gs:19.2f}x   ({unit})")
     print(f"\ngenre-stream end to end on raw PCM: {seconds / rows[0][2]:.0f}x faster than real time (CPU time)")
     return rows
 
