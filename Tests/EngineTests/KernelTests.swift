@@ -131,8 +131,22 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(out, values.map { Float($0) / 32768 })
 
         let clean: [Float] = [0, -0.0, 1, -1, 64, -64, Float.leastNormalMagnitude, 0.5]
-        XCTAssertEqual(gs_count_irregular(clean, clean.count, 64), 0)
-        let dirty: [Float] = [.nan, .infinity, -.infinity, 64.5, -100, Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude / 2, 0.25]
-        XCTAssertEqual(gs_count_irregular(dirty, dirty.count, 64), 7)
+        XCTAssertEqual(gs_any_irregular(clean, clean.count, 64), 0)
+        for bad: Float in [.nan, .infinity, -.infinity, 64.5, -100, Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude / 2] {
+            var block = clean
+            block[5] = bad
+            XCTAssertEqual(gs_any_irregular(block, block.count, 64), 1, "\(bad)")
+        }
+    }
+
+    func testDownmixAveragesChannels() {
+        var rng = SeededRandom(seed: 6)
+        for channels in [1, 2, 3, 6] {
+            let frames = 37, x = rng.floats(frames * channels)
+            var out = [Float](repeating: .nan, count: frames)
+            gs_downmix(x, frames, Int32(channels), &out)
+            let want = (0..<frames).map { f in (0..<channels).reduce(Float(0)) { $0 + x[f * channels + $1] } / Float(channels) }
+            assertClose(out, want, relative: 1e-6, absolute: 1e-7, "\(channels) channels")
+        }
     }
 }

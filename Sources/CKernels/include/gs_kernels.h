@@ -82,9 +82,12 @@ void gs_softmax_scalar(const float *in, int n, float *out);
  * out[i] = the i-th signed 16-bit little-endian sample of `bytes` / 32768. */
 void gs_s16le_to_float(const void *restrict bytes, size_t n, float *restrict out);
 
-/* How many of x[0..n) are NaN, infinite, beyond +-limit in magnitude, or
- * subnormal: zero means a block needs no repair. */
-size_t gs_count_irregular(const float *x, size_t n, float limit);
+/* 1 if any of x[0..n) is NaN, infinite, beyond +-limit in magnitude, or
+ * subnormal (the block needs repair), else 0. */
+int gs_any_irregular(const float *x, size_t n, float limit);
+
+/* mono[f] = mean over the channels of frame f of interleaved [frames][channels]. */
+void gs_downmix(const float *restrict interleaved, size_t frames, int channels, float *restrict mono);
 
 /* ---- mel frontend -------------------------------------------------------------
  * power[k] = re^2 + im^2 of an interleaved complex spectrum (FFTW's

@@ -81,7 +81,7 @@ public final class MonoConverter {
         mono.withUnsafeMutableBufferPointer { m in
             // Nearly every chunk is all normal numbers within range: a vectorised count
             // settles that, and only chunks with something to fix take the loop below.
-            if gs_count_irregular(m.baseAddress!, frames, MonoConverter.sampleLimit) == 0 { return }
+            if gs_any_irregular(m.baseAddress!, frames, MonoConverter.sampleLimit) == 0 { return }
             for i in 0..<frames {
                 let v = m[i]
                 if v.isFinite && abs(v) <= MonoConverter.sampleLimit {
@@ -107,12 +107,7 @@ public final class MonoConverter {
                     dst.baseAddress!.update(from: src.baseAddress!, count: frames)
                     return
                 }
-                let scale = 1 / Float(channels)
-                for f in 0..<frames {
-                    var sum: Float = 0
-                    for c in 0..<channels { sum += src[f * channels + c] }
-                    dst[f] = sum * scale
-                }
+                gs_downmix(src.baseAddress!, frames, Int32(channels), dst.baseAddress!)
             }
         }
     }
