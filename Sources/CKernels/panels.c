@@ -4,7 +4,7 @@
 #include "panels.h"
 
 size_t gs_conv3x3_scratch_floats(int c_in, int h, int w) {
-    const size_t panels = gs_panel_count(h, w) * (size_t)c_in * 9 * GS_PANEL + gs_im2col_padded_floats(h, w);
+    const size_t panels = gs_panel_count(h, w) * (size_t)c_in * 9 * GS_PANEL + gs_padded_planes_floats(1, h, w);
 #if defined(GS_HAVE_AVX2)
     /* Whichever version the dispatcher picks at run time must fit. */
     const size_t avx512 = gs_avx512_scratch_floats(c_in, h, w);
@@ -14,9 +14,21 @@ size_t gs_conv3x3_scratch_floats(int c_in, int h, int w) {
 #endif
 }
 
+float *gs_pad_planes(const float *restrict in, int c, int h, int w, float *restrict padded) {
+    const size_t n = (size_t)h * (size_t)w, pad = gs_plane_pad(w);
+    memset(padded, 0, pad * sizeof(float));
+    for (int i = 0; i < c; i++) {
+        float *plane = padded + pad + (size_t)i * (n + pad);
+        memcpy(plane, in + (size_t)i * n, n * sizeof(float));
+        memset(plane + n, 0, pad * sizeof(float));
+    }
+    return padded + pad;
+}
+
 /* Row k = (i, dy, dx) of the im2col matrix is input plane i read flat
  * (row-major, N = h*w values) and shifted by s = (dy-1)*w + (dx-1):
- * B[k][n] = plane[n + s]. Each plane is first copied between zeros, so a
+ * B[k][n] = plane[n + s]. Each plane is first copied between zeros
+ * (gs_pad_planes, one plane at a time to keep the scratch small), so a
  * shift by whole rows reads zeros past either end, which is the vertical
  * padding, and every panel row is one unchecked 16-float copy. A shift by one
  * column wraps around the row edge, so those pixels (x = 0 when dx = 0,
@@ -27,14 +39,10 @@ size_t gs_conv3x3_scratch_floats(int c_in, int h, int w) {
  * panel.) */
 void gs_im2col_panels(const float *restrict in, int c_in, int h, int w, float *restrict panels) {
     const size_t k_total = (size_t)c_in * 9, n_total = (size_t)h * (size_t)w;
-    const size_t panel_count = gs_panel_count(h, w), before = (size_t)w + 1;
-    const size_t padded_total = gs_im2col_padded_floats(h, w);
-    float *padded = panels + panel_count * k_total * GS_PANEL;
-    memset(padded, 0, before * sizeof(float));
-    memset(padded + before + n_total, 0, (padded_total - before - n_total) * sizeof(float));
-    const float *plane = padded + before;
+    const size_t panel_count = gs_panel_count(h, w);
+    float *workspace = panels + panel_count * k_total * GS_PANEL;
     for (int i = 0; i < c_in; i++) {
-        memcpy(padded + before, in + (size_t)i * n_total, n_total * sizeof(float));
+        const float *plane = gs_pad_planes(in + (size_t)i * n_total, 1, h, w, workspace);
         for (int tap = 0; tap < 9; tap++) {
             const int dy = tap / 3, dx = tap % 3;
             const ptrdiff_t shift = (ptrdiff_t)(dy - 1) * w + (dx - 1);

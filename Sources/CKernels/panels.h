@@ -23,16 +23,20 @@ static inline size_t gs_panel_count(int h, int w) {
     return ((size_t)h * (size_t)w + GS_PANEL - 1) / GS_PANEL;
 }
 
-/* The scratch an im2col needs after its panels: one input plane read flat with
- * zeros before it (w + 1, the most a tap reads before the first pixel) and after
- * it (w + 16: a tap's reach past the last pixel plus the last panel's columns
- * past N). */
-static inline size_t gs_im2col_padded_floats(int h, int w) {
-    return (size_t)h * (size_t)w + 2 * (size_t)w + GS_PANEL + 1;
+/* Both im2col versions read the input planes flat from a copy with zeros before,
+ * between and after them, so that every tap of every panel reads inside the
+ * copy without a bounds check: a tap reaches w + 1 pixels back and forward, and
+ * the last panel's columns past N up to 15 more. gs_pad_planes lays out `c`
+ * planes of n = h*w floats that way in gs_padded_planes_floats(c, h, w) floats
+ * and returns plane 0; plane i starts n + gs_plane_pad(w) floats after it. */
+static inline size_t gs_plane_pad(int w) { return (size_t)w + GS_PANEL; }
+static inline size_t gs_padded_planes_floats(int c, int h, int w) {
+    return gs_plane_pad(w) + (size_t)c * ((size_t)h * (size_t)w + gs_plane_pad(w));
 }
+float *gs_pad_planes(const float *restrict in, int c, int h, int w, float *restrict padded);
 
 /* Fills `panels` (gs_panel_count * c_in * 9 * GS_PANEL floats, followed by
- * gs_im2col_padded_floats more as workspace) from in [c_in][h][w]. */
+ * gs_padded_planes_floats(1, h, w) more as workspace) from in [c_in][h][w]. */
 void gs_im2col_panels(const float *restrict in, int c_in, int h, int w, float *restrict panels);
 
 /* Scratch floats gs_conv3x3_avx512 needs (x86-64 only; it lays out its panels

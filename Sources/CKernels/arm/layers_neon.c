@@ -111,10 +111,7 @@ void gs_power_spectrum_neon(const float *restrict spectrum, int n_bins, float *r
         const float32x4x2_t v = vld2q_f32(spectrum + 2 * k);  /* re lanes, im lanes */
         vst1q_f32(power + k, vfmaq_f32(vmulq_f32(v.val[0], v.val[0]), v.val[1], v.val[1]));
     }
-    for (; k < n_bins; k++) {
-        const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
-        power[k] = re * re + im * im;
-    }
+    gs_power_spectrum_scalar(spectrum + 2 * k, n_bins - k, power + k);
 }
 
 void gs_mel_apply_neon(const float *restrict power, const int32_t *restrict band_start,

@@ -3,7 +3,6 @@
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "../panels.h"
 
@@ -66,16 +65,10 @@ block(const int mr, const int np, int k_total, const float *restrict weight, con
     }
 }
 
-/* The input, laid out for panel building: plane i at padded + pad + i * (N + pad),
- * with pad = w + 16 zeros before, between and after the planes, so that every
- * tap of every panel reads inside the buffer (a tap reaches w + 1 back and w + 1
- * forward; the last panel's columns past N reach up to 15 more). */
-static size_t plane_pad(int w) { return (size_t)w + GS_PANEL; }
-
 size_t gs_avx512_scratch_floats(int c_in, int h, int w) {
-    const size_t n_total = (size_t)h * (size_t)w, pad = plane_pad(w);
-    /* The padded planes, 16 floats to align the panels to cache lines, two panels. */
-    return pad + (size_t)c_in * (n_total + pad) + GS_PANEL + 2 * (size_t)c_in * 9 * GS_PANEL;
+    /* All input planes padded (gs_pad_planes), 16 floats to align the panels to
+     * cache lines, two panels. */
+    return gs_padded_planes_floats(c_in, h, w) + GS_PANEL + 2 * (size_t)c_in * 9 * GS_PANEL;
 }
 
 /* Panel p (columns 16p ... 16p+15) of the im2col matrix, built just before its
@@ -134,14 +127,9 @@ GS_AVX512 void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int 
                                  int c_out, int relu, float *restrict out, float *restrict scratch) {
     const int k_total = c_in * 9;
     const size_t n_total = (size_t)h * (size_t)w, panel_count = gs_panel_count(h, w);
-    const size_t pad = plane_pad(w), stride = n_total + pad;
-    float *padded = scratch + pad;
-    memset(scratch, 0, pad * sizeof(float));
-    for (int i = 0; i < c_in; i++) {
-        memcpy(padded + (size_t)i * stride, in + (size_t)i * n_total, n_total * sizeof(float));
-        memset(padded + (size_t)i * stride + n_total, 0, pad * sizeof(float));
-    }
-    float *end = padded + (size_t)c_in * stride;
+    const size_t stride = n_total + gs_plane_pad(w);
+    const float *padded = gs_pad_planes(in, c_in, h, w, scratch);
+    float *end = scratch + gs_padded_planes_floats(c_in, h, w);
     float *panels = (float *)(((uintptr_t)end + 63) & ~(uintptr_t)63);
     const size_t panel_floats = (size_t)k_total * GS_PANEL;
     size_t p = 0;

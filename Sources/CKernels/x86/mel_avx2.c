@@ -13,10 +13,7 @@ GS_AVX2 void gs_power_spectrum_avx2(const float *restrict spectrum, int n_bins, 
         const __m256 h = _mm256_hadd_ps(_mm256_mul_ps(a, a), _mm256_mul_ps(b, b));
         _mm256_storeu_ps(power + k, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(h), _MM_SHUFFLE(3, 1, 2, 0))));
     }
-    for (; k < n_bins; k++) {
-        const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
-        power[k] = re * re + im * im;
-    }
+    gs_power_spectrum_scalar(spectrum + 2 * k, n_bins - k, power + k);
 }
 
 static inline GS_AVX2 float horizontal_sum(__m256 v) {

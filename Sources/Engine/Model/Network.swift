@@ -122,13 +122,15 @@ public final class Network {
         convScratch.withUnsafeMutableBufferPointer { scratch in
             ping.withUnsafeMutableBufferPointer { a in
                 pong.withUnsafeMutableBufferPointer { b in
-                    a.baseAddress!.update(from: input.baseAddress!, count: inputCount)
-                    var src = a.baseAddress!, dst = b.baseAddress!
+                    // The first step reads the input where it is; then the two buffers take turns.
+                    var src = input.baseAddress!
+                    var dst = a.baseAddress!, spare = b.baseAddress!
                     for (index, step) in steps.enumerated() {
                         let started = stepSeconds == nil ? 0 : monotonicSeconds()
                         run(step, src, dst, scratch.baseAddress)
                         if let stepSeconds { stepSeconds[index] += monotonicSeconds() - started }
-                        swap(&src, &dst)
+                        src = UnsafePointer(dst)
+                        swap(&dst, &spare)
                     }
                     output.baseAddress!.update(from: src, count: labelCount)
                 }
@@ -136,7 +138,7 @@ public final class Network {
         }
     }
 
-    private func run(_ step: Step, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+    private func run(_ step: Step, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                      _ scratch: UnsafeMutablePointer<Float>?) {
         let (c, h, w) = (Int32(step.inputShape.c), Int32(step.inputShape.h), Int32(step.inputShape.w))
         switch step.kind {
