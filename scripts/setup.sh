@@ -3,7 +3,8 @@
 # if any is missing. Uses sudo when not run as root. Safe to run again.
 set -euo pipefail
 
-packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev)
+# sox and alsa-utils (arecord) only for the tests that compare with their output.
+packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev sox alsa-utils)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

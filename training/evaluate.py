@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gsm_format import genre_labels  # noqa: E402
 from gsm_network import load_network  # noqa: E402
 from mel_data import DEFAULT_NPZ, engine_standardize, load_split, track_windows  # noqa: E402
 from metrics import scores  # noqa: E402
@@ -43,7 +44,8 @@ def mel_log_probs(network, frontend, melset, stride, batch=512):
     frames = frontend["frames_per_window"]
     out = []
     for db in melset.db:
-        x = engine_standardize(track_windows(db, stride, frames), frontend["top_db"], frontend["standardize_eps"])
+        x = engine_standardize(track_windows(db, stride, frames), frontend["compression"]["top_db"],
+                               frontend["standardize_eps"])
         probs = torch.cat([network(x[i:i + batch, None]) for i in range(0, len(x), batch)])
         out.append(torch.log(probs.clamp_min(1e-30)).numpy())
     return out
@@ -152,8 +154,8 @@ def run_mel(args):
     melset = load_split(args.npz, args.split)
     if args.only_audio_in:
         melset = restrict_to_audio(melset, args.only_audio_in)
-    if melset.genres != header["labels"]:
-        raise ValueError(f"model labels {header['labels']} differ from the set's genres {melset.genres}")
+    if melset.genres != genre_labels(header):
+        raise ValueError(f"model labels {genre_labels(header)} differ from the set's genres {melset.genres}")
     per_track = mel_log_probs(network, header["frontend"], melset, args.stride)
     s = scores(per_track, melset.labels.numpy(), len(melset.genres))
     title = (f"{os.path.basename(args.model)} on {os.path.basename(args.npz)}, split {args.split}"
@@ -164,7 +166,7 @@ def run_mel(args):
 def run_audio(args):
     """End-to-end: the binary's per-window probabilities (smoothing off), grouped by source file."""
     header, _ = load_network(args.model)
-    genres = header["labels"]
+    genres = genre_labels(header)
     files = audio_files(args.inputs)
     labels = [genres.index(os.path.basename(os.path.dirname(f))) for f in files]
     cmd = [args.binary, "--model", args.model, "--output", "jsonl", "--smooth", "off"]

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gsm_format import genre_labels  # noqa: E402
 from gsm_network import load_network  # noqa: E402
 from mel_data import DEFAULT_NPZ, engine_standardize, load_split  # noqa: E402
 
@@ -51,9 +52,13 @@ def main():
     args = p.parse_args()
     header, network = load_network(args.model)
     fe = header["frontend"]
+    if fe["compression"]["kind"] != "db" or not fe["standardize"]:
+        raise SystemExit(f"{args.model}: not a dB, standardised genre model "
+                         "(for msd-musicnn use scripts/make_musicnn_fixtures.py)")
+    labels, top_db = genre_labels(header), fe["compression"]["top_db"]
     inputs, sources = fixture_windows(args.npz, fe["n_mels"], fe["frames_per_window"])
     with torch.no_grad():
-        x = engine_standardize(torch.from_numpy(inputs), fe["top_db"], fe["standardize_eps"])
+        x = engine_standardize(torch.from_numpy(inputs), top_db, fe["standardize_eps"])
         probs = network(x[:, None]).numpy().astype("<f4")
     stem = os.path.splitext(os.path.basename(args.model))[0]
     base = os.path.join(args.out_dir, f"parity-{stem}")
@@ -66,11 +71,11 @@ def main():
                    "top_db clamp and standardisation"},
         "probs": {"file": os.path.basename(base) + "-probs.f32", "dtype": "float32 little-endian",
                   "shape": list(probs.shape), "meaning": "softmax output, labels in the model's order"},
-        "labels": header["labels"],
-        "top_db": fe["top_db"],
+        "labels": labels,
+        "top_db": top_db,
         "standardize_eps": fe["standardize_eps"],
         "sources": sources,
-        "argmax": [header["labels"][i] for i in probs.argmax(axis=1)],
+        "argmax": [labels[i] for i in probs.argmax(axis=1)],
         "made_by": "python3 training/make_parity_fixture.py " + " ".join(sys.argv[1:]),
     }
     with open(base + ".json", "w") as f:

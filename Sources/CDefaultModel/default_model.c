@@ -1,11 +1,17 @@
 #include "gs_default_model.h"
 
-/* C23 #embed keeps the model file the single source of truth: no generated
- * array to regenerate and commit after every training run. The path is
+/* C23 #embed keeps the model files the single source of truth: no generated
+ * array to regenerate and commit after every training run. The paths are
  * relative to this file, like #include. */
-static const unsigned char model_bytes[] = {
+static const unsigned char small_model_bytes[] = {
 #embed "../../Weights/genre-cnn.gsm"
 };
 
-const unsigned char *gs_default_model_bytes(void) { return model_bytes; }
-size_t gs_default_model_size(void) { return sizeof model_bytes; }
+static const unsigned char musicnn_model_bytes[] = {
+#embed "../../Weights/msd-musicnn.gsm"
+};
+
+const unsigned char *gs_default_model_bytes(void) { return small_model_bytes; }
+size_t gs_default_model_size(void) { return sizeof small_model_bytes; }
+const unsigned char *gs_musicnn_model_bytes(void) { return musicnn_model_bytes; }
+size_t gs_musicnn_model_size(void) { return sizeof musicnn_model_bytes; }

@@ -80,3 +80,22 @@ void gs_mel_apply(const float *restrict power, const int32_t *restrict band_star
                   int n_mels, float *restrict mel) {
     GS_DISPATCH(gs_mel_apply, power, band_start, band_len, weights, n_mels, mel);
 }
+
+void gs_conv2d(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+               const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+               int c_out, int relu, float *restrict out) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512()) return gs_conv2d_avx512(xp, c_in, hp, wp, kh, kw, offsets, packed, bias, c_out, relu, out);
+#endif
+    GS_DISPATCH(gs_conv2d, xp, c_in, hp, wp, kh, kw, offsets, packed, bias, c_out, relu, out);
+}
+
+void gs_conv2d_maxmin_h(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                        const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                        int c_out, float *restrict out_max, float *restrict out_min) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512())
+        return gs_conv2d_maxmin_h_avx512(xp, c_in, hp, wp, kh, kw, offsets, packed, bias, c_out, out_max, out_min);
+#endif
+    GS_DISPATCH(gs_conv2d_maxmin_h, xp, c_in, hp, wp, kh, kw, offsets, packed, bias, c_out, out_max, out_min);
+}

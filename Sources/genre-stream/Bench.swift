@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("An audio file to use for the end-to-end run instead of generated audio.", valueName: "file"))
     var input: String?
 
-    @Option(help: ArgumentHelp("Model file to measure instead of the built-in one.", valueName: "path"))
+    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", "))) or a model file to measure instead of the default.", valueName: "name|path"))
     var model: String?
 
     @Option(help: ArgumentHelp("Windows the CNN is timed over.", valueName: "n"))
@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let code = Runner.exitCode {
-            let model = try model.map { try ModelFile.load(path: $0) } ?? ModelFile.embedded()
+            let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
             try report(model)
             return 0
         }
@@ -72,36 +72,37 @@ struct Bench: ParsableCommand {
             rng = rng &* 6364136223846793005 &+ 1442695040888963407
             input[i] = Float(Int64(bitPattern: rng >> 11) % 2000) / 1000 - 1
         }
-        var output = [Float](repeating: 0, count: network.labelCount)
         var stepSeconds = [Double](repeating: 0, count: network.steps.count)
         input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                for _ in 0..<10 { network.probabilities(for: x, into: y) }  // warm caches
-                stepSeconds.withUnsafeMutableBufferPointer { s in
-                    for _ in 0..<windows { network.profile(x, into: y, stepSeconds: s) }
-                }
+            for _ in 0..<min(10, windows) { network.run(x) }  // warm caches
+            stepSeconds.withUnsafeMutableBufferPointer { s in
+                for _ in 0..<windows { network.profile(x, stepSeconds: s) }
             }
         }
         var best = Double.infinity
         input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                for _ in 0..<5 {
-                    let start = cpuSeconds()
-                    for _ in 0..<windows { network.probabilities(for: x, into: y) }
-                    best = min(best, (cpuSeconds() - start) / Double(windows))
-                }
+            for _ in 0..<5 {
+                let start = cpuSeconds()
+                for _ in 0..<windows { network.run(x) }
+                best = min(best, (cpuSeconds() - start) / Double(windows))
             }
         }
         let flops = Double(network.flopsPerWindow)
-        print("\nCNN per window: \(f(best * 1e3, 3)) ms CPU (best of 5 x \(windows) windows), \(f(flops / best / 1e9, 1)) GFLOP/s")
-        print("  layer             input shape     MFLOP  ms/window  GFLOP/s  share")
+        let ghz = cpu.measuredGHz ?? cpu.mhz / 1000
+        // The dispatched convolution's peak: two FMA pipes x lanes x 2 flop per cycle.
+        let lanes: Double = gs_uses_avx512() != 0 ? 16 : (gs_active_isa() == GS_ISA_AVX2 ? 8 : (gs_active_isa() == GS_ISA_NEON ? 4 : 1))
+        let peak = 4 * lanes * ghz
+        print("\nNetwork per window: \(f(best * 1e3, 3)) ms CPU (best of 5 x \(windows) windows), \(f(flops / best / 1e9, 1)) GFLOP/s"
+              + " = \(f(100 * flops / best / 1e9 / peak, 0))% of the \(f(peak, 1)) GFLOP/s FMA peak (\(f(4 * lanes, 0)) flop/cycle x \(f(ghz, 3)) GHz)")
+        print("  step                   kind            input shape     MFLOP  ms/window  GFLOP/s  % peak  share")
         let total = stepSeconds.reduce(0, +)
         for (step, t) in zip(network.steps, stepSeconds) {
             let perWindow = t / Double(windows)
             let shape = "\(step.inputShape.c)x\(step.inputShape.h)x\(step.inputShape.w)"
-            let rate = step.flops > 0 ? f(Double(step.flops) / perWindow / 1e9, 1) : "-"
-            print("  " + pad(step.name, 16) + "  " + pad(shape, 14) + "  " + lpad(f(Double(step.flops) / 1e6, 2), 6)
-                  + "  " + lpad(f(perWindow * 1e3, 4), 9) + "  " + lpad(rate, 7) + "  " + lpad(f(100 * t / total, 1), 4) + "%")
+            let rate = Double(step.flops) / perWindow / 1e9
+            print("  " + pad(step.name, 21) + "  " + pad("\(step.kind)", 14) + "  " + pad(shape, 14) + "  " + lpad(f(Double(step.flops) / 1e6, 2), 6)
+                  + "  " + lpad(f(perWindow * 1e3, 4), 9) + "  " + lpad(step.flops > 0 ? f(rate, 1) : "-", 7)
+                  + "  " + lpad(step.flops > 0 ? f(100 * rate / peak, 0) + "%" : "-", 6) + "  " + lpad(f(100 * t / total, 1), 4) + "%")
         }
         // The convolutions alone: the scalar reference and each SIMD version this CPU runs,
         // each against the peak of its own vector width: two FMA pipes x lanes x 2 flop per
@@ -121,8 +122,8 @@ struct Bench: ParsableCommand {
         versions.append(("NEON", 16, false, { gs_conv3x3_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
         #endif
         var convFlops = 0.0, seconds = [Double](repeating: 0, count: versions.count)
-        for step in network.steps where step.kind == .conv {
-            let (c, h, w) = step.inputShape
+        for step in network.steps where step.kind == .conv3x3 {
+            let (c, h, w) = (step.inputShape.c, step.inputShape.h, step.inputShape.w)
             let cout = step.flops / (2 * 9 * c * h * w)
             let x = (0..<c * h * w).map { Float($0 % 7) * 0.1 }, weight = (0..<cout * c * 9).map { Float($0 % 5) * 0.01 }
             let bias = [Float](repeating: 0, count: cout)
@@ -140,7 +141,7 @@ struct Bench: ParsableCommand {
             convFlops += Double(step.flops)
         }
         if convFlops > 0 {
-            let ghz = cpu.measuredGHz ?? cpu.mhz / 1000
+            // ghz as above
             let parts = zip(versions, seconds).map { version, time -> String in
                 let rate = convFlops / time / 1e9
                 guard version.flopPerCycle > 0 else { return "\(version.name) \(f(rate, 1)) GFLOP/s" }
@@ -148,8 +149,62 @@ struct Bench: ParsableCommand {
                 return "\(version.name) \(f(rate, 1)) GFLOP/s = \(f(100 * rate / peak, 0))% of its peak \(f(peak, 1))"
                     + " (\(f(version.flopPerCycle, 0)) flop/cycle x \(f(ghz, 3)) GHz)"
             }
-            print("  convolutions: " + parts.joined(separator: "; "))
+            print("  3x3 convolutions: " + parts.joined(separator: "; "))
         }
+        directConvolutions(network, ghz: ghz)
+    }
+
+    /// The direct convolutions of the network's shapes, each version this CPU runs
+    /// against the peak of its own vector width (the dispatched one is in the table above).
+    private func directConvolutions(_ network: Network, ghz: Double) {
+        typealias Convolution = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafePointer<Int32>,
+                                 UnsafePointer<Float>, UnsafePointer<Float>, Int32, UnsafeMutablePointer<Float>,
+                                 UnsafeMutablePointer<Float>) -> Void
+        var versions: [(name: String, flopPerCycle: Double, conv: Convolution)] = [
+            ("scalar", 0, { gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) })]
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 {
+            versions.append(("AVX2+FMA", 32, { gs_conv2d_maxmin_h_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        }
+        if gs_uses_avx512() != 0 {
+            versions.append(("AVX-512F", 64, { gs_conv2d_maxmin_h_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        }
+        #elseif arch(arm64)
+        versions.append(("NEON", 16, { gs_conv2d_maxmin_h_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        #endif
+        var flops = 0.0, seconds = [Double](repeating: 0, count: versions.count)
+        for step in network.steps where step.kind == .convMaxOverH || step.kind == .conv {
+            let x = step.inputShape, cout = step.outputShape.c, (kh, kw) = step.kernel, p = step.pad
+            let hp = x.h + p[0] + p[1], wp = x.w + p[2] + p[3], hOut = hp - kh + 1, wOut = wp - kw + 1
+            let input = (0..<x.count).map { Float($0 % 7) * 0.1 }, weight = (0..<cout * x.c * kh * kw).map { Float($0 % 5) * 0.01 }
+            var padded = [Float](repeating: 0, count: gs_pad2d_floats(Int32(x.c), Int32(x.h), Int32(x.w), Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3])))
+            gs_pad2d(input, Int32(x.c), Int32(x.h), Int32(x.w), Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]), &padded)
+            var packed = [Float](repeating: 0, count: gs_conv_packed_floats(Int32(x.c), Int32(kh), Int32(kw), Int32(cout)))
+            gs_conv_pack(weight, Int32(x.c), Int32(kh), Int32(kw), Int32(cout), &packed)
+            var offsets = [Int32](repeating: 0, count: x.c * kh * kw)
+            gs_conv_offsets(Int32(x.c), Int32(kh), Int32(kw), Int32(hp), Int32(wp), &offsets)
+            let bias = [Float](repeating: 0, count: cout)
+            var mx = [Float](repeating: 0, count: cout * wOut), mn = mx
+            let stepFlops = 2 * x.c * kh * kw * cout * hOut * wOut
+            let reps = max(1, 200_000_000 / stepFlops)
+            for (v, version) in versions.enumerated() {
+                let n = v == 0 ? 1 : reps  // the scalar reference once: it is 10x slower
+                let t0 = cpuSeconds()
+                for _ in 0..<n {
+                    version.conv(padded, Int32(x.c), Int32(hp), Int32(wp), Int32(kh), Int32(kw), offsets, packed, bias, Int32(cout), &mx, &mn)
+                }
+                seconds[v] += (cpuSeconds() - t0) / Double(n)
+            }
+            flops += Double(stepFlops)
+        }
+        guard flops > 0 else { return }
+        let parts = zip(versions, seconds).map { version, time -> String in
+            let rate = flops / time / 1e9
+            guard version.flopPerCycle > 0 else { return "\(version.name) \(f(rate, 1)) GFLOP/s" }
+            let peak = version.flopPerCycle * ghz
+            return "\(version.name) \(f(rate, 1)) GFLOP/s = \(f(100 * rate / peak, 0))% of its peak \(f(peak, 1))"
+        }
+        print("  direct convolutions (\(f(flops / 1e6, 0)) MFLOP of the network's shapes, reduced over H): " + parts.joined(separator: "; "))
     }
 
     // MARK: frontend and resampler
@@ -169,7 +224,7 @@ struct Bench: ParsableCommand {
             }
             best = min(best, cpuSeconds() - start)
         }
-        print("\nFrontend (Hann + FFTW r2c + power + mel + dB): \(f(best / 60 * 1e3, 3)) ms CPU per second of audio, \(f(best / Double(frontend.framesProduced) * 1e6, 2)) us per frame")
+        print("\nFrontend (Hann + FFTW r2c + power + mel + compression): \(f(best / 60 * 1e3, 3)) ms CPU per second of audio, \(f(best / Double(frontend.framesProduced) * 1e6, 2)) us per frame")
     }
 
     private func resampler(_ settings: FrontendSettings) throws {

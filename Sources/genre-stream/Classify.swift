@@ -25,8 +25,14 @@ struct Classify: ParsableCommand {
     @Option(name: [.customShort("D"), .customLong("device")], help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
     var device: String?
 
-    @Option(help: ArgumentHelp("Model file to use instead of the built-in one.", valueName: "path"))
+    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: small.", valueName: "name|path"))
     var model: String?
+
+    @Flag(help: ArgumentHelp("Also print the model's free tags (msd-musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))
+    var tags = false
+
+    @Option(name: .customLong("top-tags"), help: ArgumentHelp("Tags listed per line in the human format.", valueName: "n"))
+    var topTags: Int = 5
 
     @Option(help: ArgumentHelp("Output format: human, jsonl or csv.", valueName: "format"))
     var output: String = "human"
@@ -70,6 +76,7 @@ struct Classify: ParsableCommand {
         if OutputFormat(rawValue: output) == nil { throw ValidationError("unknown --output '\(output)'; use human, jsonl or csv") }
         if ClockMode(rawValue: clock) == nil { throw ValidationError("unknown --clock '\(clock)'; use stream or wall") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if topTags < 1 { throw ValidationError("--top-tags must be at least 1") }
         if !silenceDB.isFinite { throw ValidationError("--silence-db must be a number of dBFS") }
         if let hopSeconds, !(hopSeconds > 0) { throw ValidationError("--hop-seconds must be greater than 0") }
         if smooth != "hmm" && smooth != "off" { throw ValidationError("unknown --smooth '\(smooth)'; use hmm or off") }
@@ -83,7 +90,15 @@ struct Classify: ParsableCommand {
     }
 
     private func classify() throws -> Int32 {
-        let model = try model.map { try ModelFile.load(path: $0) } ?? ModelFile.embedded()
+        let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
+        let tagOutput = model.output(ModelOutput.tags)
+        let showTags = tags || model.output(ModelOutput.genre) == nil
+        if showTags && tagOutput == nil {
+            throw EngineError.usage("model \(model.name) has no tags output (its outputs: \(model.outputs.map(\.name).joined(separator: ", ")))")
+        }
+        if model.output(ModelOutput.genre) == nil {
+            warn("note: model \(model.name) has no genre output; printing its tags only")
+        }
         let f = model.frontend
         var hopFrames = f.framesPerWindow
         if let hopSeconds {
@@ -92,13 +107,15 @@ struct Classify: ParsableCommand {
                 throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(Double(f.hopLength) / Double(f.sampleRate), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
             }
         }
+        let tagLabels = showTags ? tagOutput?.labels ?? [] : []
         let formatter = LineFormatter(format: OutputFormat(rawValue: output)!, clock: ClockMode(rawValue: clock)!,
-                                      labels: model.labels, top: min(top, model.labels.count), showSource: files.count > 1)
+                                      labels: model.labels, top: min(top, model.labels.count), showSource: files.count > 1,
+                                      tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1)))
         let writer = LineWriter()
         let settings = PipelineSettings(
             hopFrames: hopFrames, silenceDBFS: silenceDB,
             smoothing: smooth == "off" ? nil : Smoother.Settings(switchProbability: switchProbability),
-            maxSeconds: duration)
+            maxSeconds: duration, tags: showTags)
         let pipeline = try Pipeline(network: Network(model: model), settings: settings, formatter: formatter, writer: writer)
         if let header = formatter.headerLine { try writer.write(line: header) }
 

@@ -13,7 +13,7 @@ struct Features: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Where to write the .npy.", valueName: "path"))
     var outputPath: String
 
-    @Option(help: ArgumentHelp("Model file whose frontend settings to use instead of the built-in model's.", valueName: "path"))
+    @Option(help: ArgumentHelp("A built-in model or model file whose frontend settings to use instead of the default model's.", valueName: "name|path"))
     var model: String?
 
     @Option(name: .customLong("skip-samples"),
@@ -26,7 +26,7 @@ struct Features: ParsableCommand {
 
     func run() throws {
         let code = Runner.exitCode {
-            let model = try model.map { try ModelFile.load(path: $0) } ?? ModelFile.embedded()
+            let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
             let frames = try FeatureExtractor.frames(of: SoundFileSource(path: input), settings: model.frontend,
                                                      skipSamples: skipSamples)
             try NumpyFile.write(frames.values, shape: [frames.nMels, frames.count], to: outputPath)

@@ -16,7 +16,7 @@ struct GenreStream: ParsableCommand {
             for every window. Run 'genre-stream help classify' for every option.
             """,
         version: "genre-stream 0.1.0",
-        subcommands: [Classify.self, Features.self, Bench.self],
+        subcommands: [Classify.self, Features.self, Bench.self, Models.self],
         defaultSubcommand: Classify.self
     )
 

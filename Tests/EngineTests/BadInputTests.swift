@@ -385,9 +385,9 @@ final class BadInputTests: XCTestCase {
 
     func testModelFileWithNewerVersion() throws {
         var model = try ModelFileEditing.fixtureBytes
-        model[4] = 2
+        model[4] = 3
         let run = try runWithModel(model)
-        assertFailure(run, 78, mentions: ["version 2", "newer"])
+        assertFailure(run, 78, mentions: ["version 3", "newer"])
     }
 
     func testModelFileWithMissingTensor() throws {

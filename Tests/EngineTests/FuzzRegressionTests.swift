@@ -36,9 +36,19 @@ final class FuzzRegressionTests: XCTestCase {
         try assertModelError("regress-offset-overflow.gsm", mentions: ["fc.weight", "runs past the end"])
     }
 
+    /// The same in a version-2 file (make_seeds.py keeps the file's version when it moves the offset).
+    func testTensorOffsetNearIntMaxIsRejectedV2() throws {
+        try assertModelError("regress-offset-overflow-v2.gsm", mentions: ["fc.weight", "runs past the end"])
+    }
+
     /// A 10 KB file whose one conv layer needed 840 MB for each of Network's two buffers.
     func testHugeFeatureMapIsRejected() throws {
-        try assertModelError("regress-huge-feature-map.gsm", mentions: ["layer 0", "wide", "\(ModelFile.maximumLayerFloats)"])
+        try assertModelError("regress-huge-feature-map.gsm", mentions: ["layer 0", "wide", "\(GraphReader.maximumNodeFloats)"])
+    }
+
+    /// The same graph as a version-2 conv2d node: rejected by the graph reader's node cap.
+    func testHugeFeatureMapIsRejectedV2() throws {
+        try assertModelError("regress-huge-feature-map-v2.gsm", mentions: ["node 0", "\"wide\"", "\(GraphReader.maximumNodeFloats)"])
     }
 
     /// The cap is inclusive: a 16-channel map of 256 x 4096 is exactly 2^24 floats.
@@ -47,7 +57,7 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertNoThrow(try atCap.withUnsafeBytes { try ModelFile(bytes: $0, source: "at-cap.gsm") })
         let overCap = try wideConvModel(mels: 256, frames: 4096, channels: 17)
         XCTAssertThrowsError(try overCap.withUnsafeBytes { try ModelFile(bytes: $0, source: "over-cap.gsm") }) { error in
-            XCTAssertTrue("\(error)".contains("more than \(ModelFile.maximumLayerFloats) floats"), "\(error)")
+            XCTAssertTrue("\(error)".contains("more than \(GraphReader.maximumNodeFloats) floats"), "\(error)")
         }
     }
 
@@ -80,19 +90,49 @@ final class FuzzRegressionTests: XCTestCase {
         return Array("GSTM".utf8) + le32(1) + le32(json.count) + le32(Int(crc)) + body
     }
 
-    /// Seeds other than the regressions are valid models, and each runs.
+    /// Seeds other than the regressions are valid models (version 1 and 2), and each runs:
+    /// every output's values are finite, and `genre`, where the model has it, sums to 1.
+    /// Version-2 seeds may have no `genre` output (tags and an embedding only), so the
+    /// network is run and its outputs read with `values(of:)`, not `probabilities(for:into:)`.
     func testModelSeedsLoadAndRun() throws {
         let seeds = try Self.corpus("model").filter { !$0.lastPathComponent.hasPrefix("regress-") }
         XCTAssertGreaterThanOrEqual(seeds.count, 4)
+        var versions = Set<UInt32>(), withoutGenre = 0
         for url in seeds {
-            let network = Network(model: try load(url))
+            let name = url.lastPathComponent
+            let model = try load(url)
+            versions.insert(model.version)
+            let network = Network(model: model)
             let window = [Float](repeating: 0.5, count: network.inputCount)
-            var probabilities = [Float](repeating: .nan, count: network.labelCount)
-            window.withUnsafeBufferPointer { input in
-                probabilities.withUnsafeMutableBufferPointer { network.probabilities(for: input, into: $0) }
+            window.withUnsafeBufferPointer { network.run($0) }
+            XCTAssertFalse(model.outputs.isEmpty, name)
+            for output in model.outputs {
+                let values = Array(network.values(of: output))
+                XCTAssertEqual(values.count, model.nodes[output.node].shape.count, "\(name): \(output.name)")
+                XCTAssertTrue(values.allSatisfy(\.isFinite), "\(name): \(output.name) has non-finite values \(values)")
+                if let labels = output.labels { XCTAssertEqual(labels.count, values.count, "\(name): \(output.name)") }
             }
-            XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-4, url.lastPathComponent)
+            if let genre = model.output(ModelOutput.genre) {
+                let values = Array(network.values(of: genre))
+                XCTAssertEqual(values.count, network.labelCount, name)
+                XCTAssertEqual(values.reduce(0, +), 1, accuracy: 1e-4, name)
+                XCTAssertTrue(values.allSatisfy { $0 >= 0 }, name)
+                // The same through the genre-only entry point.
+                var probabilities = [Float](repeating: .nan, count: network.labelCount)
+                window.withUnsafeBufferPointer { input in
+                    probabilities.withUnsafeMutableBufferPointer { network.probabilities(for: input, into: $0) }
+                }
+                XCTAssertEqual(probabilities, values, name)
+            } else {
+                withoutGenre += 1
+                XCTAssertEqual(network.labelCount, 0, name)
+            }
+            if let tags = model.output(ModelOutput.tags) {
+                XCTAssertTrue(network.values(of: tags).allSatisfy { $0 >= 0 && $0 <= 1 }, "\(name): tags")
+            }
         }
+        XCTAssertEqual(versions, [1, 2], "the corpus keeps seeds of both versions")
+        XCTAssertGreaterThanOrEqual(withoutGenre, 1, "a seed without a genre output")
     }
 
     /// Every stream seed is a valid stream and decodes to the end, through the smallest buffer.

@@ -6,9 +6,14 @@ import Foundation
 /// binary's: each edit leaves everything else valid (a fresh checksum included),
 /// so that one check at a time is exercised.
 enum ModelFileEditing {
-    /// The random-weights fixture the edits start from.
+    /// The random-weights fixture the edits start from (format version 2).
     static var fixtureBytes: [UInt8] {
         get throws { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fixture-random.gsm")))) }
+    }
+
+    /// The same model as a version-1 file (a layer list), as session 1's exporter wrote it.
+    static var fixtureV1Bytes: [UInt8] {
+        get throws { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fixture-random-v1.gsm")))) }
     }
 
     /// The fixture's JSON header, as the exporter wrote it.
@@ -21,7 +26,7 @@ enum ModelFileEditing {
     }
 
     /// Re-encodes `bytes` with its JSON header changed by `edit`, realigning the tensor
-    /// data and writing a correct checksum.
+    /// data and writing a correct checksum; the format version is kept.
     static func withHeader(of bytes: [UInt8], _ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
         let oldDataStart = (16 + headerLength + 63) / 64 * 64
@@ -32,7 +37,7 @@ enum ModelFileEditing {
         var body = json + [UInt8](repeating: 0, count: dataStart - 16 - json.count)
         body += bytes[oldDataStart...]
         let crc = body.withUnsafeBytes { CRC32.checksum($0) }
-        var out = Array("GSTM".utf8) + le32(1) + le32(UInt32(json.count)) + le32(crc)
+        var out = Array("GSTM".utf8) + Array(bytes[4..<8]) + le32(UInt32(json.count)) + le32(crc)
         out += body
         return out
     }

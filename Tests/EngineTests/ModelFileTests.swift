@@ -49,7 +49,8 @@ final class ModelFileTests: XCTestCase {
         let shipped = try ModelFile.load(path: Binary.repositoryRoot.appendingPathComponent("Weights/genre-cnn.gsm").path)
         let embedded = try ModelFile.embedded()
         XCTAssertEqual(embedded.name, shipped.name)
-        XCTAssertEqual(embedded.layers, shipped.layers)
+        XCTAssertEqual(embedded.nodes, shipped.nodes)
+        XCTAssertEqual(embedded.outputs, shipped.outputs)
         XCTAssertEqual(embedded.tensors, shipped.tensors, "the binary carries the model in Weights/")
     }
 
@@ -81,8 +82,8 @@ final class ModelFileTests: XCTestCase {
         bytes[0] = UInt8(ascii: "X")
         assertModelError(bytes, mentions: ["magic", "GSTM"])
         bytes = try fixtureBytes
-        bytes[4] = 2
-        assertModelError(bytes, mentions: ["version 2", "newer"])
+        bytes[4] = 3
+        assertModelError(bytes, mentions: ["version 3", "newer"])
         assertModelError(Array(try fixtureBytes.prefix(10)), mentions: ["10 bytes"])
     }
 
@@ -118,17 +119,20 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testRejectsInconsistentLayersAndFrontend() throws {
-        assertModelError(try withHeader { h in
+        func withV1Header(_ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+            try ModelFileEditing.withHeader(of: try ModelFileEditing.fixtureV1Bytes, edit)
+        }
+        assertModelError(try withV1Header { h in
             var layers = h["layers"] as! [[String: Any]]
             layers[2]["in_channels"] = 5
             h["layers"] = layers
         }, mentions: ["conv2", "5 input channels", "gives 4"])
-        assertModelError(try withHeader { h in
+        assertModelError(try withV1Header { h in
             var layers = h["layers"] as! [[String: Any]]
             layers[0]["op"] = "conv5x5"
             h["layers"] = layers
         }, mentions: ["conv5x5"])
-        assertModelError(try withHeader { h in
+        assertModelError(try withV1Header { h in
             h["labels"] = ["a", "b"]
         }, mentions: ["10 outputs", "2 labels"])
         assertModelError(try withHeader { h in

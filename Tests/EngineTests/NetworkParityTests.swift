@@ -19,7 +19,7 @@ final class NetworkParityTests: XCTestCase {
         var probabilities = [Float](repeating: 0, count: network.labelCount)
         for w in 0..<k {
             let window = Array(inputs[(w * network.inputCount)..<((w + 1) * network.inputCount)])
-            gs_standardizeSwift(window, topDB: Float(f.topDB), eps: Float(f.standardizeEps), into: &standardized)
+            gs_standardizeSwift(window, topDB: Float(f.topDB), eps: Float(f.standardizeEps!), into: &standardized)
             standardized.withUnsafeBufferPointer { x in
                 probabilities.withUnsafeMutableBufferPointer { network.probabilities(for: x, into: $0) }
             }

@@ -71,7 +71,10 @@ final class SIMDKernelTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        if variants.isEmpty { throw XCTSkip("this CPU runs only the scalar kernels (no AVX2+FMA or NEON)") }
+        // The testScalar... tests check scalar kernels against plain Swift and run everywhere.
+        if variants.isEmpty && !name.contains("testScalar") {
+            throw XCTSkip("this CPU runs only the scalar kernels (no AVX2+FMA or NEON)")
+        }
     }
 
     /// Relative to the largest magnitude in the reference: sums of mixed signs
@@ -148,6 +151,335 @@ final class SIMDKernelTests: XCTestCase {
                 v.softmax(logits, Int32(n), &got)
                 for i in 0..<n { XCTAssertEqual(got[i], want[i], accuracy: max(1e-5 * want[i], 1e-12), "\(v.name) softmax n=\(n)") }
             }
+        }
+    }
+
+    // MARK: direct convolution, any kernel
+
+    typealias Conv2D = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafePointer<Int32>, UnsafePointer<Float>,
+                        UnsafePointer<Float>, Int32, Int32, UnsafeMutablePointer<Float>) -> Void
+    typealias Conv2DMaxMin = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, UnsafePointer<Int32>, UnsafePointer<Float>,
+                              UnsafePointer<Float>, Int32, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+
+    /// Every SIMD direct convolution this CPU runs (AVX-512 only where it has it).
+    private var conv2dVariants: [(name: String, conv: Conv2D, maxmin: Conv2DMaxMin)] {
+        var list: [(name: String, conv: Conv2D, maxmin: Conv2DMaxMin)] = []
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 {
+            list.append((name: "avx2", conv: { gs_conv2d_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) },
+                         maxmin: { gs_conv2d_maxmin_h_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        }
+        if gs_uses_avx512() != 0 {
+            list.append((name: "avx512", conv: { gs_conv2d_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) },
+                         maxmin: { gs_conv2d_maxmin_h_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        }
+        #elseif arch(arm64)
+        list.append((name: "neon", conv: { gs_conv2d_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) },
+                     maxmin: { gs_conv2d_maxmin_h_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }))
+        #endif
+        return list
+    }
+
+    /// One convolution: the unpadded input and weights, and what the kernels take
+    /// (padded input, packed weights, tap offsets), built by the C helpers.
+    private struct Conv2DCase: CustomStringConvertible {
+        var cin, h, w, top, bottom, left, right, kh, kw, cout: Int
+        var x: [Float], weight: [Float], bias: [Float]
+        var padded: [Float] = [], packed: [Float] = [], offsets: [Int32] = []
+        var hp: Int { h + top + bottom }
+        var wp: Int { w + left + right }
+        var hOut: Int { hp - kh + 1 }
+        var wOut: Int { wp - kw + 1 }
+        var description: String {
+            "\(cin)->\(cout) \(h)x\(w) pad \(top)/\(bottom)/\(left)/\(right) kernel \(kh)x\(kw)"
+        }
+
+        init(_ shape: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int), rng: inout SeededRandom) {
+            (cin, h, w, top, bottom, left, right, kh, kw, cout) = shape
+            x = rng.floats(cin * h * w)
+            weight = rng.floats(cout * cin * kh * kw)
+            bias = rng.floats(cout)
+            let (c, hh, ww, t, b, l, r) = (Int32(cin), Int32(h), Int32(w), Int32(top), Int32(bottom), Int32(left), Int32(right))
+            // NaN-filled first, so that any float the helpers leave unwritten shows.
+            padded = [Float](repeating: .nan, count: gs_pad2d_floats(c, hh, ww, t, b, l, r))
+            gs_pad2d(x, c, hh, ww, t, b, l, r, &padded)
+            packed = [Float](repeating: .nan, count: gs_conv_packed_floats(c, Int32(kh), Int32(kw), Int32(cout)))
+            gs_conv_pack(weight, c, Int32(kh), Int32(kw), Int32(cout), &packed)
+            offsets = [Int32](repeating: -1, count: cin * kh * kw)
+            gs_conv_offsets(c, Int32(kh), Int32(kw), Int32(hp), Int32(wp), &offsets)
+        }
+
+        /// The convolution by its definition on the unpadded input, in Double, and
+        /// per output the sum of |w x| + |bias| (the scale of its rounding error).
+        func naive() -> (value: [Double], magnitude: [Double]) {
+            var value = [Double](repeating: 0, count: cout * hOut * wOut), magnitude = value
+            for o in 0..<cout {
+                for y in 0..<hOut {
+                    for ox in 0..<wOut {
+                        var sum = Double(bias[o]), mag = Double(abs(bias[o]))
+                        for i in 0..<cin {
+                            for dy in 0..<kh {
+                                let iy = y + dy - top
+                                if iy < 0 || iy >= h { continue }
+                                for dx in 0..<kw {
+                                    let ix = ox + dx - left
+                                    if ix < 0 || ix >= w { continue }
+                                    let p = Double(weight[((o * cin + i) * kh + dy) * kw + dx]) * Double(x[(i * h + iy) * w + ix])
+                                    sum += p
+                                    mag += abs(p)
+                                }
+                            }
+                        }
+                        value[(o * hOut + y) * wOut + ox] = sum
+                        magnitude[(o * hOut + y) * wOut + ox] = mag
+                    }
+                }
+            }
+            return (value, magnitude)
+        }
+
+        /// Per output column, the largest magnitude of any row: the tolerance scale of the row max and min.
+        func rowMagnitude(_ magnitude: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: cout * wOut)
+            for o in 0..<cout {
+                for y in 0..<hOut {
+                    for ox in 0..<wOut { out[o * wOut + ox] = max(out[o * wOut + ox], magnitude[(o * hOut + y) * wOut + ox]) }
+                }
+            }
+            return out
+        }
+
+        func conv(_ f: Conv2D, relu: Int) -> [Float] {
+            // One guard float past the map: a tail store past the last column would land there.
+            var out = [Float](repeating: .nan, count: cout * hOut * wOut + 1)
+            out.withUnsafeMutableBufferPointer { o in
+                f(padded, Int32(cin), Int32(hp), Int32(wp), Int32(kh), Int32(kw), offsets, packed, bias, Int32(cout), Int32(relu),
+                  o.baseAddress!)
+            }
+            return out
+        }
+
+        func maxmin(_ f: Conv2DMaxMin) -> (max: [Float], min: [Float]) {
+            var mx = [Float](repeating: .nan, count: cout * wOut + 1), mn = mx
+            mx.withUnsafeMutableBufferPointer { a in
+                mn.withUnsafeMutableBufferPointer { b in
+                    f(padded, Int32(cin), Int32(hp), Int32(wp), Int32(kh), Int32(kw), offsets, packed, bias, Int32(cout),
+                      a.baseAddress!, b.baseAddress!)
+                }
+            }
+            return (mx, mn)
+        }
+    }
+
+    /// |got - want| <= 1e-5 (1 + magnitude) element by element, and the guard
+    /// float after the n outputs still NaN.
+    private func assertConvMatches(_ got: [Float], _ want: [Double], _ magnitude: [Double], _ what: String,
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        let n = want.count
+        XCTAssertEqual(got.count, n + 1, what, file: file, line: line)
+        for i in 0..<n where !(abs(Double(got[i]) - want[i]) <= 1e-5 * (1 + magnitude[i])) {
+            XCTFail("\(what) differs at \(i): \(got[i]) vs \(want[i])", file: file, line: line)
+            return
+        }
+        XCTAssertTrue(got[n].isNaN, "\(what): stored past the output", file: file, line: line)
+    }
+
+    private func conv2dShapes(_ rng: inout SeededRandom) -> [(Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)] {
+        // (c_in, h, w, top, bottom, left, right, kh, kw, c_out): musicnn's front end
+        // (fewer channels), then tails: w_out 1, h_out 1, w_out past multiples of
+        // 4, 16 and 64, c_out 1, 5, 7, 13.
+        var shapes = [(1, 96, 187, 0, 0, 3, 3, 38, 7, 7), (1, 24, 60, 0, 0, 63, 64, 1, 128, 5), (5, 1, 187, 0, 0, 3, 3, 1, 7, 13),
+                      (1, 5, 1, 0, 0, 0, 0, 5, 1, 1), (2, 3, 9, 1, 1, 0, 0, 5, 9, 6), (3, 12, 65, 2, 1, 4, 4, 7, 9, 12),
+                      (5, 40, 20, 0, 0, 1, 0, 40, 3, 5), (1, 7, 63, 0, 0, 0, 1, 3, 1, 7), (4, 2, 15, 1, 2, 2, 1, 4, 2, 1),
+                      (2, 9, 129, 0, 0, 3, 4, 2, 8, 13), (1, 1, 16, 0, 0, 0, 0, 1, 1, 6), (3, 4, 17, 0, 0, 0, 0, 4, 2, 19)]
+        for _ in 0..<16 {
+            let cin = Int.random(in: 1...5, using: &rng), kh = Int.random(in: 1...40, using: &rng), kw = Int.random(in: 1...9, using: &rng)
+            let top = Int.random(in: 0...2, using: &rng), bottom = Int.random(in: 0...2, using: &rng)
+            let left = Int.random(in: 0...4, using: &rng), right = Int.random(in: 0...4, using: &rng)
+            let h = max(1, kh - top - bottom + Int.random(in: 0...5, using: &rng))
+            let w = max(1, kw - left - right + Int.random(in: 0...140, using: &rng))
+            shapes.append((cin, h, w, top, bottom, left, right, kh, kw, [1, 5, 7, 13, 6, 20][Int.random(in: 0...5, using: &rng)]))
+        }
+        return shapes
+    }
+
+    /// gs_pad2d + gs_conv_pack + gs_conv_offsets + gs_conv2d_scalar against the
+    /// convolution's definition on the unpadded input, and the row max and min.
+    func testScalarConv2dAgainstNaiveLoops() {
+        var rng = SeededRandom(seed: 21)
+        for shape in conv2dShapes(&rng) where shape.0 * shape.1 * shape.2 * shape.7 * shape.8 * shape.9 < 4_000_000 {
+            let c = Conv2DCase(shape, rng: &rng)
+            let (want, magnitude) = c.naive()
+            for relu in [0, 1] {
+                let got = c.conv({ gs_conv2d_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }, relu: relu)
+                assertConvMatches(got, relu == 1 ? want.map { max($0, 0) } : want, magnitude, "scalar conv2d \(c) relu \(relu)")
+            }
+            var wantMax = [Double](repeating: -.infinity, count: c.cout * c.wOut), wantMin = [Double](repeating: .infinity, count: c.cout * c.wOut)
+            for o in 0..<c.cout {
+                for y in 0..<c.hOut {
+                    for x in 0..<c.wOut {
+                        wantMax[o * c.wOut + x] = max(wantMax[o * c.wOut + x], want[(o * c.hOut + y) * c.wOut + x])
+                        wantMin[o * c.wOut + x] = min(wantMin[o * c.wOut + x], want[(o * c.hOut + y) * c.wOut + x])
+                    }
+                }
+            }
+            let (mx, mn) = c.maxmin({ gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) })
+            let rowMagnitude = c.rowMagnitude(magnitude)
+            assertConvMatches(mx, wantMax, rowMagnitude, "scalar conv2d max over rows \(c)")
+            assertConvMatches(mn, wantMin, rowMagnitude, "scalar conv2d min over rows \(c)")
+        }
+    }
+
+    func testScalarConvPackingLayout() {
+        var rng = SeededRandom(seed: 22)
+        let c = Conv2DCase((2, 4, 5, 1, 0, 2, 1, 3, 2, 7), rng: &rng)
+        let taps = 2 * 3 * 2
+        XCTAssertEqual(c.packed.count, 12 * taps, "two blocks of 6 channels")
+        for b in 0..<2 {
+            for k in 0..<taps {
+                for j in 0..<6 {
+                    let o = 6 * b + j
+                    XCTAssertEqual(c.packed[(b * taps + k) * 6 + j], o < 7 ? c.weight[o * taps + k] : 0, "packed[\(b)][\(k)][\(j)]")
+                }
+            }
+        }
+        XCTAssertEqual(c.offsets[0], 0)
+        XCTAssertEqual(c.offsets[1], 1, "dx 1")
+        XCTAssertEqual(c.offsets[2], Int32(c.wp), "dy 1")
+        XCTAssertEqual(c.offsets[6], Int32(c.hp * c.wp), "plane 1")
+        XCTAssertEqual(c.padded.count, 2 * c.hp * c.wp + Int(GS_CONV_OVERREAD))
+        XCTAssertTrue(c.padded[(2 * c.hp * c.wp)...].allSatisfy { $0 == 0 }, "over-read zeros")
+        XCTAssertEqual(c.padded[(1 * c.wp) + 2], c.x[0], "first input value at row top, column left")
+        XCTAssertEqual(c.padded[0], 0)
+    }
+
+    /// Each SIMD direct convolution, plain and reduced over rows, against the scalar one.
+    func testConv2dOnRandomShapes() {
+        var rng = SeededRandom(seed: 23)
+        for shape in conv2dShapes(&rng) {
+            let c = Conv2DCase(shape, rng: &rng)
+            // The tolerance scale: the same convolution of |x|, |w| and |bias|.
+            var absolute = c
+            absolute.padded = c.padded.map { abs($0) }
+            absolute.packed = c.packed.map { abs($0) }
+            absolute.bias = c.bias.map { abs($0) }
+            let magnitude = absolute.conv({ gs_conv2d_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }, relu: 0).dropLast().map(Double.init)
+            let rowMagnitude = absolute.maxmin({ gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }).max
+                .dropLast().map(Double.init)
+            let (wantMax, wantMin) = c.maxmin({ gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) })
+            for v in conv2dVariants {
+                for relu in [0, 1] {
+                    let want = c.conv({ gs_conv2d_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }, relu: relu)
+                    assertConvMatches(c.conv(v.conv, relu: relu), want.dropLast().map(Double.init), magnitude,
+                                      "\(v.name) conv2d \(c) relu \(relu)")
+                }
+                let (mx, mn) = c.maxmin(v.maxmin)
+                assertConvMatches(mx, wantMax.dropLast().map(Double.init), rowMagnitude, "\(v.name) conv2d max over rows \(c)")
+                assertConvMatches(mn, wantMin.dropLast().map(Double.init), rowMagnitude, "\(v.name) conv2d min over rows \(c)")
+            }
+        }
+    }
+
+    // MARK: scalar-only small ops, against plain Swift
+
+    func testScalarSelectAffine() {
+        let (c, n) = (3, 5)
+        var rng = SeededRandom(seed: 24)
+        let mx = rng.floats(c * n), mn = rng.floats(c * n)
+        let scale: [Float] = [2, -0.5, 0], shift: [Float] = [1, -1, 0.25]
+        for relu in [0, 1] {
+            var got = [Float](repeating: .nan, count: c * n)
+            gs_select_affine(mx, mn, Int32(c), Int32(n), Int32(relu), scale, shift, &got)
+            for ch in 0..<c {
+                for x in 0..<n {
+                    var v = scale[ch] < 0 ? mn[ch * n + x] : mx[ch * n + x]
+                    if relu == 1 { v = max(v, 0) }
+                    XCTAssertEqual(got[ch * n + x], v * scale[ch] + shift[ch], accuracy: 1e-6, "channel \(ch) relu \(relu)")
+                }
+            }
+            gs_select_affine(mx, mn, Int32(c), Int32(n), Int32(relu), nil, nil, &got)
+            XCTAssertEqual(got, mx.map { relu == 1 ? max($0, 0) : $0 }, "no affine: the max")
+        }
+    }
+
+    func testScalarReduce() {
+        var rng = SeededRandom(seed: 25)
+        let (c, h, w) = (3, 7, 187)
+        let x = rng.floats(c * h * w, in: -5...5)
+        for axis in [0, 1] {
+            for kind in [0, 1] {
+                var got = [Float](repeating: .nan, count: c * (axis == 0 ? w : h))
+                gs_reduce(x, Int32(c), Int32(h), Int32(w), Int32(axis), Int32(kind), &got)
+                for ch in 0..<c {
+                    for j in 0..<(axis == 0 ? w : h) {
+                        let values = (0..<(axis == 0 ? h : w)).map { axis == 0 ? x[(ch * h + $0) * w + j] : x[(ch * h + j) * w + $0] }
+                        let want = kind == 0 ? Double(values.max()!) : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+                        XCTAssertEqual(Double(got[ch * (axis == 0 ? w : h) + j]), want, accuracy: kind == 0 ? 0 : 1e-5,
+                                       "axis \(axis) kind \(kind) channel \(ch) index \(j)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testScalarMaxpoolStrided() {
+        var rng = SeededRandom(seed: 26)
+        for (c, h, w, kh, kw, sh, sw) in [(2, 9, 13, 3, 3, 2, 2), (1, 4, 10, 4, 1, 1, 3), (3, 5, 5, 2, 2, 2, 2), (1, 1, 7, 1, 7, 1, 1),
+                                          (2, 6, 8, 2, 3, 1, 1)] {
+            let x = rng.floats(c * h * w)
+            let oh = (h - kh) / sh + 1, ow = (w - kw) / sw + 1
+            var got = [Float](repeating: .nan, count: c * oh * ow)
+            gs_maxpool_strided(x, Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw), Int32(sh), Int32(sw), &got)
+            var want = got
+            for ch in 0..<c {
+                for y in 0..<oh {
+                    for ox in 0..<ow {
+                        var m = -Float.infinity
+                        for dy in 0..<kh { for dx in 0..<kw { m = max(m, x[(ch * h + y * sh + dy) * w + ox * sw + dx]) } }
+                        want[(ch * oh + y) * ow + ox] = m
+                    }
+                }
+            }
+            XCTAssertEqual(got, want, "maxpool \(c)x\(h)x\(w) kernel \(kh)x\(kw) stride \(sh)x\(sw)")
+        }
+    }
+
+    func testScalarElementwise() {
+        var rng = SeededRandom(seed: 27)
+        let n = 37
+        let a = rng.floats(n, in: -10...10), b = rng.floats(n, in: -10...10)
+        var out = [Float](repeating: .nan, count: n)
+        gs_relu(a, n, &out)
+        XCTAssertEqual(out, a.map { max($0, 0) }, "relu")
+        gs_add(a, b, n, &out)
+        XCTAssertEqual(out, zip(a, b).map { $0 + $1 }, "add")
+        var inPlace = a
+        inPlace.withUnsafeMutableBufferPointer { p in gs_add(p.baseAddress!, b, n, p.baseAddress!) }
+        XCTAssertEqual(inPlace, zip(a, b).map { $0 + $1 }, "add in place")
+        // affine: 2 channels of a plane of 18 (the last value untouched).
+        let scale: [Float] = [1.5, -2], shift: [Float] = [0.5, 3]
+        out = [Float](repeating: .nan, count: n)
+        gs_affine(a, 2, 18, scale, shift, &out)
+        for i in 0..<36 { XCTAssertEqual(out[i], a[i] * scale[i / 18] + shift[i / 18], accuracy: 1e-5, "affine \(i)") }
+        XCTAssertTrue(out[36].isNaN, "affine writes c * plane values")
+        // sigmoid: against Double, and safe far out.
+        let extremes: [Float] = [-1e30, -1000, -100, -88.8, -20, -1e-8, 0, 1e-8, 20, 88.8, 100, 1000, 1e30, .infinity, -.infinity]
+        let xs = a + extremes
+        var s = [Float](repeating: .nan, count: xs.count)
+        gs_sigmoid(xs, xs.count, &s)
+        for (x, y) in zip(xs, s) {
+            let want = 1 / (1 + exp(-Double(x)))
+            XCTAssertFalse(y.isNaN, "sigmoid(\(x)) is NaN")
+            XCTAssertTrue(y >= 0 && y <= 1, "sigmoid(\(x)) = \(y)")
+            XCTAssertEqual(Double(y), want, accuracy: 1e-6 * want + 2e-38, "sigmoid(\(x))")
+        }
+        // log10(1 + k x): against Double, including tiny k x where 1 + k x rounds.
+        let power = rng.floats(n, in: 0...3) + [0, 1e-12, 1e-9, 5e-7]
+        var logs = [Float](repeating: .nan, count: power.count)
+        gs_log10_1p(power, Int32(power.count), 10000, &logs)
+        for (x, y) in zip(power, logs) {
+            let want = log10(1 + 10000 * Double(x))
+            XCTAssertEqual(Double(y), want, accuracy: 1e-6 * want + 1e-12, "log10(1 + 10000 * \(x))")
         }
     }
 

@@ -37,6 +37,103 @@ static void check(const char *what, const float *got, const float *want, size_t 
     passed++;
 }
 
+typedef void (*conv2d_fn)(const float *restrict, int, int, int, int, int, const int32_t *restrict,
+                          const float *restrict, const float *restrict, int, int, float *restrict);
+typedef void (*maxmin_fn)(const float *restrict, int, int, int, int, int, const int32_t *restrict,
+                          const float *restrict, const float *restrict, int, float *restrict, float *restrict);
+
+/* got against want element by element, within 1e-5 of 1 + bound[i] (the sum of
+ * |w x| + |bias| of that output: rounding grows with it, not with the result). */
+static void check_bounded(const char *what, const float *got, const float *want, const float *bound, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!(fabsf(got[i] - want[i]) <= 1e-5f * (1.0f + bound[i]))) {
+            printf("FAIL %s at %zu: %g vs %g\n", what, i, got[i], want[i]);
+            failed++;
+            return;
+        }
+    }
+    passed++;
+}
+
+#define GUARD 64
+
+static void check_guard(const char *what, const float *guard) {
+    for (int i = 0; i < GUARD; i++) {
+        if (guard[i] != 7.0f) {
+            printf("FAIL %s: stored %d floats past the output\n", what, i + 1);
+            failed++;
+            return;
+        }
+    }
+    passed++;
+}
+
+/* The direct convolution's SIMD versions (every one this CPU runs) against
+ * gs_conv2d_scalar, plain and reduced over rows, on one shape. */
+static void check_conv2d(int c_in, int h, int w, int top, int bottom, int left, int right, int kh, int kw, int c_out) {
+    const int hp = h + top + bottom, wp = w + left + right, h_out = hp - kh + 1, w_out = wp - kw + 1;
+    const size_t taps = (size_t)c_in * kh * kw, n_map = (size_t)c_out * h_out * w_out, n_row = (size_t)c_out * w_out;
+    const size_t n_pad = gs_pad2d_floats(c_in, h, w, top, bottom, left, right);
+    float *x = randoms((size_t)c_in * h * w, -1, 1), *wt = randoms(taps * c_out, -1, 1), *b = randoms(c_out, -1, 1);
+    float *xp = randoms(n_pad, 0, 0), *ax = randoms(n_pad, 0, 0);
+    float *packed = randoms(gs_conv_packed_floats(c_in, kh, kw, c_out), 0, 0);
+    float *apacked = randoms(gs_conv_packed_floats(c_in, kh, kw, c_out), 0, 0);
+    int32_t *offsets = malloc(taps * sizeof(int32_t));
+    gs_pad2d(x, c_in, h, w, top, bottom, left, right, xp);
+    gs_conv_pack(wt, c_in, kh, kw, c_out, packed);
+    gs_conv_offsets(c_in, kh, kw, hp, wp, offsets);
+    /* The bound: the same convolution of |x|, |w| and |bias|. */
+    for (size_t i = 0; i < n_pad; i++) ax[i] = fabsf(xp[i]);
+    for (size_t i = 0; i < gs_conv_packed_floats(c_in, kh, kw, c_out); i++) apacked[i] = fabsf(packed[i]);
+    float *ab = randoms(c_out, 0, 0), *bound = randoms(n_map, 0, 0), *rbound = randoms(n_row, 0, 0);
+    for (int o = 0; o < c_out; o++) ab[o] = fabsf(b[o]);
+    gs_conv2d_scalar(ax, c_in, hp, wp, kh, kw, offsets, apacked, ab, c_out, 0, bound);
+    float *scratch = randoms(n_row, 0, 0);
+    gs_conv2d_maxmin_h_scalar(ax, c_in, hp, wp, kh, kw, offsets, apacked, ab, c_out, rbound, scratch);
+    /* The outputs under test have GUARD sentinels after them: a tail store past
+     * the last valid column must not land there. */
+    float *want = randoms(n_map, 0, 0), *got = randoms(n_map + GUARD, 7, 7);
+    float *want_max = randoms(n_row, 0, 0), *want_min = randoms(n_row, 0, 0);
+    float *got_max = randoms(n_row + GUARD, 7, 7), *got_min = randoms(n_row + GUARD, 7, 7);
+    gs_conv2d_maxmin_h_scalar(xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, want_max, want_min);
+    const char *names[3] = {0};
+    conv2d_fn convs[3] = {0};
+    maxmin_fn maxmins[3] = {0};
+    int n_isa = 0;
+#if defined(GS_HAVE_AVX2)
+    if (gs_active_isa() == GS_ISA_AVX2) {
+        names[n_isa] = "avx2"; convs[n_isa] = gs_conv2d_avx2; maxmins[n_isa++] = gs_conv2d_maxmin_h_avx2;
+    }
+    if (gs_uses_avx512()) {
+        names[n_isa] = "avx512"; convs[n_isa] = gs_conv2d_avx512; maxmins[n_isa++] = gs_conv2d_maxmin_h_avx512;
+    }
+#endif
+#if defined(GS_HAVE_NEON)
+    names[n_isa] = "neon"; convs[n_isa] = gs_conv2d_neon; maxmins[n_isa++] = gs_conv2d_maxmin_h_neon;
+#endif
+    char what[160];
+    for (int v = 0; v < n_isa; v++) {
+        for (int relu = 0; relu < 2; relu++) {
+            gs_conv2d_scalar(xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, relu, want);
+            convs[v](xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, relu, got);
+            snprintf(what, sizeof what, "conv2d %s %d->%d %dx%d pad %d/%d/%d/%d k %dx%d relu %d", names[v], c_in,
+                     c_out, h, w, top, bottom, left, right, kh, kw, relu);
+            check_bounded(what, got, want, bound, n_map);
+            check_guard(what, got + n_map);
+        }
+        maxmins[v](xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, got_max, got_min);
+        snprintf(what, sizeof what, "conv2d maxmin_h %s %d->%d %dx%d pad %d/%d/%d/%d k %dx%d", names[v], c_in,
+                 c_out, h, w, top, bottom, left, right, kh, kw);
+        check_bounded(what, got_max, want_max, rbound, n_row);
+        check_bounded(what, got_min, want_min, rbound, n_row);
+        check_guard(what, got_max + n_row);
+        check_guard(what, got_min + n_row);
+    }
+    free(x); free(wt); free(b); free(xp); free(ax); free(packed); free(apacked); free(offsets); free(ab);
+    free(bound); free(rbound); free(scratch); free(want); free(got); free(want_max); free(want_min);
+    free(got_max); free(got_min);
+}
+
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
@@ -117,6 +214,26 @@ int main(void) {
     gs_mel_apply(power, start, len, weights, 40, got);
     check("mel filterbank", got, want, 40);
     free(power); free(weights); free(want); free(got);
+
+    /* The direct convolution: musicnn's shapes (small c_out to keep qemu quick),
+     * then tails of every kind: w_out past a multiple of 4, 16 and 64 or 1,
+     * h_out 1, c_out not a multiple of 6. */
+    const int conv2d_shapes[][10] = {
+        {1, 96, 187, 0, 0, 3, 3, 38, 7, 7},   {1, 96, 50, 0, 0, 63, 64, 1, 128, 5}, {9, 1, 187, 0, 0, 3, 3, 1, 7, 13},
+        {1, 5, 1, 0, 0, 0, 0, 5, 1, 1},       {2, 3, 9, 1, 1, 0, 0, 5, 9, 6},       {3, 12, 65, 2, 1, 4, 4, 7, 9, 12},
+        {5, 40, 20, 0, 0, 1, 0, 40, 3, 5},    {1, 7, 63, 0, 0, 0, 1, 3, 1, 7},      {4, 2, 15, 1, 2, 2, 1, 4, 2, 1},
+        {2, 9, 129, 0, 0, 3, 4, 2, 8, 14},    {1, 1, 16, 0, 0, 0, 0, 1, 1, 6},     {3, 4, 17, 0, 0, 0, 0, 4, 2, 19}};
+    for (size_t s = 0; s < sizeof conv2d_shapes / sizeof conv2d_shapes[0]; s++) {
+        const int *q = conv2d_shapes[s];
+        check_conv2d(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9]);
+    }
+    for (int t = 0; t < 40; t++) {
+        const int c_in = 1 + (int)uniform(0, 5), kh = 1 + (int)uniform(0, 40), kw = 1 + (int)uniform(0, 9);
+        const int top = (int)uniform(0, 3), bottom = (int)uniform(0, 3), left = (int)uniform(0, 5), right = (int)uniform(0, 5);
+        const int h = kh - top - bottom + (int)uniform(0, 6), w = kw - left - right + (int)uniform(0, 140);
+        const int c_out = 1 + (int)uniform(0, 20);
+        if (h >= 1 && w >= 1) check_conv2d(c_in, h, w, top, bottom, left, right, kh, kw, c_out);
+    }
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -2,10 +2,14 @@
 #define GS_DEFAULT_MODEL_H
 #include <stddef.h>
 
-/* The bytes of Weights/genre-cnn.gsm, compiled into the binary so that the
- * default model is found wherever the executable is copied. Valid for the
- * life of the process; never written. */
+/* The bytes of the built-in models, compiled into the binary so that they are
+ * found wherever the executable is copied. Valid for the life of the process;
+ * never written.
+ * Weights/genre-cnn.gsm, the small CNN (the default model): */
 const unsigned char *gs_default_model_bytes(void);
 size_t gs_default_model_size(void);
+/* Weights/msd-musicnn.gsm, musicnn's MSD network with its 50 tags: */
+const unsigned char *gs_musicnn_model_bytes(void);
+size_t gs_musicnn_model_size(void);
 
 #endif

@@ -28,8 +28,8 @@
 /* Which versions the dispatching kernels use on this CPU. */
 typedef enum { GS_ISA_SCALAR = 0, GS_ISA_AVX2 = 1, GS_ISA_NEON = 2 } gs_isa;
 gs_isa gs_active_isa(void);
-/* Whether gs_conv3x3 and gs_maxpool use their AVX-512F versions on this CPU
- * (x86-64 with AVX-512F); the other kernels stay AVX2. */
+/* Whether gs_conv3x3, gs_conv2d, gs_conv2d_maxmin_h and gs_maxpool use their
+ * AVX-512F versions on this CPU (x86-64 with AVX-512F); the other kernels stay AVX2. */
 int gs_uses_avx512(void);
 
 /* ---- 3x3 convolution --------------------------------------------------------
@@ -75,6 +75,78 @@ void gs_dense_scalar(const float *restrict in, int n_in, const float *restrict w
 void gs_softmax(const float *in, int n, float *out);
 void gs_softmax_scalar(const float *in, int n, float *out);
 
+/* ---- direct convolution, any kernel (the model graph's conv2d) ---------------
+ * out[o][y][x] = bias[o] + sum_{i,dy,dx} weight[o][i][dy][dx] * xp[i][y+dy][x+dx],
+ * stride 1, over an input that gs_pad2d has already zero-padded: xp is c_in
+ * planes of hp rows of wp floats (row stride wp, plane stride hp*wp), so
+ * h_out = hp - kh + 1 and w_out = wp - kw + 1. No im2col: each tap is a fixed
+ * offset into xp (gs_conv_offsets), and the micro-kernels read rows of output
+ * positions straight from the padded planes. The buffer must stay readable
+ * GS_CONV_OVERREAD floats past c_in*hp*wp (gs_pad2d_floats includes them):
+ * the last vector block of a row reads past w_out, and those columns are
+ * computed but never stored.
+ *
+ * Weights are packed once, at load, by gs_conv_pack into
+ * gs_conv_packed_floats(c_in, kh, kw, c_out) floats: blocks of GS_CONV_CB
+ * output channels, tap-major, packed[b][k][j] = weight[b*GS_CONV_CB + j][k]
+ * with k = (i*kh + dy)*kw + dx, zeros past c_out. Every version (scalar, AVX2,
+ * AVX-512F, NEON) reads the same packing. */
+#define GS_CONV_CB 6
+#define GS_CONV_OVERREAD 64
+size_t gs_conv_packed_floats(int c_in, int kh, int kw, int c_out);
+void gs_conv_pack(const float *restrict weight, int c_in, int kh, int kw, int c_out, float *restrict packed);
+/* offsets[k] = i*hp*wp + dy*wp + dx for tap k = (i*kh + dy)*kw + dx; c_in*kh*kw of them. */
+void gs_conv_offsets(int c_in, int kh, int kw, int hp, int wp, int32_t *restrict offsets);
+/* out: c planes of (h+top+bottom) rows of (w+left+right) floats, the input in the
+ * middle and zeros around it, then GS_CONV_OVERREAD zeros. */
+size_t gs_pad2d_floats(int c, int h, int w, int top, int bottom, int left, int right);
+void gs_pad2d(const float *restrict in, int c, int h, int w, int top, int bottom, int left, int right,
+              float *restrict out);
+
+/* Stores conv + bias, then max(0, .) when relu != 0, into out [c_out][h_out][w_out]. */
+void gs_conv2d(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+               const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+               int c_out, int relu, float *restrict out);
+void gs_conv2d_scalar(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                      const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                      int c_out, int relu, float *restrict out);
+
+/* The convolution reduced over its rows without storing its map:
+ * out_max[o][x] = max_y (conv + bias)[o][y][x] and out_min[o][x] = min_y of the
+ * same, each [c_out][w_out]. A monotone per-channel function of the map (ReLU,
+ * then x * scale + shift) commutes with the max where scale >= 0 and turns it
+ * into the min where scale < 0, so conv -> ReLU -> affine -> max over H is
+ * exactly gs_select_affine of these two (musicnn's front end: 81% of its work,
+ * whose 9 MB maps never need to exist). */
+void gs_conv2d_maxmin_h(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                        const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                        int c_out, float *restrict out_max, float *restrict out_min);
+void gs_conv2d_maxmin_h_scalar(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                               const int32_t *restrict offsets, const float *restrict packed,
+                               const float *restrict bias, int c_out, float *restrict out_max,
+                               float *restrict out_min);
+
+/* out[c][x] = g(scale[c] < 0 ? mn[c][x] : mx[c][x]) * scale[c] + shift[c], x < n,
+ * where g is max(0, .) when relu != 0, else identity. scale and shift NULL:
+ * out = g(mx). Scalar only (once per window, c*n values). */
+void gs_select_affine(const float *restrict mx, const float *restrict mn, int c, int n, int relu,
+                      const float *restrict scale, const float *restrict shift, float *restrict out);
+
+/* ---- element-wise and reductions (the model graph's small ops) ----------------
+ * Scalar only: the compiler vectorises them and they are a small share of a window.
+ * in: [c][h][w]. x and out MAY alias in gs_relu, gs_affine, gs_sigmoid, gs_add (in place). */
+void gs_relu(const float *x, size_t n, float *out);
+void gs_affine(const float *x, int c, size_t plane, const float *restrict scale, const float *restrict shift,
+               float *out);
+void gs_sigmoid(const float *x, size_t n, float *out);
+void gs_add(const float *a, const float *b, size_t n, float *out);
+/* axis 0: over h, out [c][1][w]; axis 1: over w, out [c][h][1]. kind 0 max, 1 mean. */
+void gs_reduce(const float *restrict in, int c, int h, int w, int axis, int kind, float *restrict out);
+/* Max over kh x kw blocks every sh, sw (floor mode): out [c][(h-kh)/sh+1][(w-kw)/sw+1].
+ * gs_maxpool is the stride = kernel case, with SIMD versions. */
+void gs_maxpool_strided(const float *restrict in, int c, int h, int w, int kh, int kw, int sh, int sw,
+                        float *restrict out);
+
 /* ---- samples -------------------------------------------------------------------
  * The per-sample loops ahead of the frontend, here so that they vectorise
  * whatever the caller's language. Scalar only (the compiler vectorises them).
@@ -116,6 +188,10 @@ double gs_sum_of_squares(const float *x, int n);
  * 128 values a frame do not repay a vector logarithm. */
 void gs_power_to_db(const float *x, int n, float floor, float *db);
 
+/* out[i] = log10(1 + k * x[i]): musicnn's compression of mel power. x and out MAY
+ * alias (in place). Scalar only, as gs_power_to_db. */
+void gs_log10_1p(const float *x, int n, float k, float *out);
+
 /* Prepares one model input: values below max(in) - top_db are raised to it
  * (skipped when top_db <= 0), then out = (v - mean) / (std + eps) with the
  * population standard deviation, accumulated in double for stability. Scalar
@@ -135,6 +211,20 @@ void gs_conv3x3_avx512(const float *restrict in, int c_in, int h, int w,
 void gs_conv3x3_avx2(const float *restrict in, int c_in, int h, int w,
                      const float *restrict weight, const float *restrict bias,
                      int c_out, int relu, float *restrict out, float *restrict scratch);
+void gs_conv2d_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                    const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                    int c_out, int relu, float *restrict out);
+void gs_conv2d_maxmin_h_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                             const int32_t *restrict offsets, const float *restrict packed,
+                             const float *restrict bias, int c_out, float *restrict out_max,
+                             float *restrict out_min);
+void gs_conv2d_avx512(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                      const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                      int c_out, int relu, float *restrict out);
+void gs_conv2d_maxmin_h_avx512(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                               const int32_t *restrict offsets, const float *restrict packed,
+                               const float *restrict bias, int c_out, float *restrict out_max,
+                               float *restrict out_min);
 void gs_maxpool_avx2(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out);
 void gs_global_avgpool_avx2(const float *restrict in, int c, int h, int w, float *restrict out);
 void gs_dense_avx2(const float *restrict in, int n_in, const float *restrict weight,
@@ -150,6 +240,13 @@ void gs_mel_apply_avx2(const float *restrict power, const int32_t *restrict band
 void gs_conv3x3_neon(const float *restrict in, int c_in, int h, int w,
                      const float *restrict weight, const float *restrict bias,
                      int c_out, int relu, float *restrict out, float *restrict scratch);
+void gs_conv2d_neon(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                    const int32_t *restrict offsets, const float *restrict packed, const float *restrict bias,
+                    int c_out, int relu, float *restrict out);
+void gs_conv2d_maxmin_h_neon(const float *restrict xp, int c_in, int hp, int wp, int kh, int kw,
+                             const int32_t *restrict offsets, const float *restrict packed,
+                             const float *restrict bias, int c_out, float *restrict out_max,
+                             float *restrict out_min);
 void gs_maxpool_neon(const float *restrict in, int c, int h, int w, int kh, int kw, float *restrict out);
 void gs_global_avgpool_neon(const float *restrict in, int c, int h, int w, float *restrict out);
 void gs_dense_neon(const float *restrict in, int n_in, const float *restrict weight,

@@ -31,6 +31,12 @@ void gs_power_to_db(const float *x, int n, float floor, float *db) {
     }
 }
 
+/* In double: log1p keeps the precision of 1 + k x where k x is small, and 128
+ * values a frame make the cost nothing. */
+void gs_log10_1p(const float *x, int n, float k, float *out) {
+    for (int i = 0; i < n; i++) out[i] = (float)(log1p((double)k * (double)x[i]) * 0.43429448190325182765);
+}
+
 void gs_standardize(const float *restrict in, int n, float top_db, float eps,
                     float *restrict out) {
     float peak = in[0];

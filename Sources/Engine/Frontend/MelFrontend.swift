@@ -4,9 +4,12 @@ import Glibc
 import CKernels
 
 /// The incremental log-mel frontend: mono samples at the model's rate in,
-/// one frame of `n_mels` dB values out per hop.
+/// one frame of `n_mels` compressed mel values (dB, or log10(1 + k mel)) out per hop.
 ///
-/// Frame `i` is the `n_fft` samples from `i * hop` (librosa `center=False`).
+/// Frame `i` is the `n_fft` samples from `i * hop` (librosa `center=False`), or,
+/// when the model asks for centred frames, from `i * hop - n_fft/2` with zeros
+/// before the stream's first sample (librosa `center=True`, constant padding:
+/// the same frames, except that a stream's end is not padded).
 /// `consume` takes whatever arrived, uses samples until a frame is complete and
 /// says how many it used; the frame is then readable until the next call. No
 /// frame is ever computed twice and nothing is allocated after `init`, so the
@@ -16,8 +19,9 @@ public final class MelFrontend {
     public let filterbank: MelFilterbank
     /// The last completed frame, dB, band 0 lowest. Valid when `frameReady`.
     public private(set) var frame: [Float]
-    /// Mean square of the frame's first hop of samples (the hop it advances by),
-    /// so that a window's level covers each sample exactly once.
+    /// Mean square of one hop of the frame's samples, so that a window's level
+    /// covers each sample exactly once: the hop it advances by, or for centred
+    /// frames the hop from its centre (the first hop of a centred stream is padding).
     public private(set) var hopMeanSquare: Double = 0
     public private(set) var frameReady = false
     /// Frames produced since the last reset.
@@ -30,6 +34,10 @@ public final class MelFrontend {
     /// After `flush` zero-pads a frame: how many of its samples were real audio.
     private var pendingRealSamples: Int? = nil
     private var power: [Float]
+    /// Where in a frame the hop measured for the level starts.
+    private let levelOffset: Int
+    /// Zeros ahead of the stream's first sample: n_fft/2 for centred frames.
+    private let leadingZeros: Int
 
     public init(settings: FrontendSettings) throws {
         self.settings = settings
@@ -45,11 +53,16 @@ public final class MelFrontend {
         samples = [Float](repeating: 0, count: n)
         power = [Float](repeating: 0, count: n / 2 + 1)
         frame = [Float](repeating: 0, count: settings.nMels)
+        leadingZeros = settings.center ? n / 2 : 0
+        levelOffset = settings.center ? min(n / 2, n - settings.hopLength) : 0
+        filled = leadingZeros
     }
 
-    /// Starts a new stream: frame 0 will begin at the next sample.
+    /// Starts a new stream: frame 0 will begin at the next sample (or be centred on it).
     public func reset() {
-        filled = 0
+        samples.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: leadingZeros) }
+        filled = leadingZeros
+        pendingRealSamples = nil
         framesProduced = 0
         frameReady = false
     }
@@ -102,7 +115,7 @@ public final class MelFrontend {
             window.withUnsafeBufferPointer { wd in
                 gs_apply_window(s.baseAddress!, wd.baseAddress!, Int32(n), fft.input)
             }
-            hopMeanSquare = gs_sum_of_squares(s.baseAddress!, Int32(hop)) / Double(hop)
+            hopMeanSquare = gs_sum_of_squares(s.baseAddress! + levelOffset, Int32(hop)) / Double(hop)
         }
         fft.execute()
         power.withUnsafeMutableBufferPointer { p in
@@ -113,7 +126,12 @@ public final class MelFrontend {
                         frame.withUnsafeMutableBufferPointer { f in
                             gs_mel_apply(p.baseAddress!, starts.baseAddress!, lengths.baseAddress!, w.baseAddress!,
                                          Int32(settings.nMels), f.baseAddress!)
-                            gs_power_to_db(f.baseAddress!, Int32(f.count), Float(settings.logFloor), f.baseAddress!)
+                            switch settings.compression {
+                            case .decibels(let floor, _):
+                                gs_power_to_db(f.baseAddress!, Int32(f.count), Float(floor), f.baseAddress!)
+                            case .log10OnePlus(let k):
+                                gs_log10_1p(f.baseAddress!, Int32(f.count), Float(k), f.baseAddress!)
+                            }
                         }
                     }
                 }

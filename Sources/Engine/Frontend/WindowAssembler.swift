@@ -15,7 +15,8 @@ public final class WindowAssembler {
     public let nMels: Int
     private let hopLength: Int
     private let topDB: Float
-    private let eps: Float
+    /// nil: the model takes the window as it is (no standardisation).
+    private let eps: Float?
 
     private var ring: [Float]          // [framesPerWindow][nMels], oldest overwritten
     private var hopPower: [Double]     // mean square of each ring slot's hop
@@ -23,7 +24,7 @@ public final class WindowAssembler {
     private var windowsEmitted = 0
     /// dB window in model layout [n_mels][frames], before standardisation.
     public private(set) var melWindow: [Float]
-    /// The standardised model input for the last window.
+    /// The model input for the last window: standardised, or as is, as the model says.
     public private(set) var input: [Float]
 
     public init(settings: FrontendSettings, hopFrames: Int) {
@@ -33,7 +34,7 @@ public final class WindowAssembler {
         nMels = settings.nMels
         hopLength = settings.hopLength
         topDB = Float(settings.topDB)
-        eps = Float(settings.standardizeEps)
+        eps = settings.standardizeEps.map(Float.init)
         ring = [Float](repeating: 0, count: framesPerWindow * nMels)
         hopPower = [Double](repeating: 0, count: framesPerWindow)
         melWindow = [Float](repeating: 0, count: framesPerWindow * nMels)
@@ -95,7 +96,15 @@ public final class WindowAssembler {
         }
         melWindow.withUnsafeBufferPointer { w in
             input.withUnsafeMutableBufferPointer { x in
-                gs_standardize(w.baseAddress!, Int32(w.count), topDB, eps, x.baseAddress!)
+                if let eps {
+                    gs_standardize(w.baseAddress!, Int32(w.count), topDB, eps, x.baseAddress!)
+                    return
+                }
+                x.baseAddress!.update(from: w.baseAddress!, count: w.count)
+                guard topDB > 0 else { return }
+                // The top_db clamp without standardisation (no shipped model uses it).
+                let lowest = (x.max() ?? 0) - topDB
+                for i in x.indices where x[i] < lowest { x[i] = lowest }
             }
         }
         let window = Window(

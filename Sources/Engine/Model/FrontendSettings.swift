@@ -5,20 +5,36 @@ public struct FrontendSettings: Sendable, Equatable {
     public var nFFT: Int
     public var hopLength: Int
     public var window: String
+    /// Frames centred on `i * hop` (librosa `center=True`): the stream is preceded by n_fft/2 zeros.
+    public var center: Bool
     public var nMels: Int
     public var fmin: Double
     public var fmax: Double
     public var melScale: String
     public var melNorm: String
     public var power: Double
-    public var logFloor: Double
-    public var topDB: Double
+    public var compression: Compression
     public var framesPerWindow: Int
-    public var standardizeEps: Double
+    /// Per-window standardisation `(v - mean) / (std + eps)`; nil when the model takes the values as they are.
+    public var standardizeEps: Double?
+
+    /// How mel power is made into the network's values.
+    public enum Compression: Sendable, Equatable {
+        /// `10 log10(max(mel, floor))`, then values below the window's maximum minus `topDB` raised to it (0: off).
+        case decibels(floor: Double, topDB: Double)
+        /// `log10(1 + k * mel)` (musicnn).
+        case log10OnePlus(k: Double)
+    }
 
     /// Seconds of audio one window spans: frames_per_window hops.
     public var windowSeconds: Double {
         Double(framesPerWindow * hopLength) / Double(sampleRate)
+    }
+
+    /// The window's top_db clamp, 0 when there is none.
+    public var topDB: Double {
+        if case .decibels(_, let topDB) = compression { return topDB }
+        return 0
     }
 
     /// Rejects settings the frontend cannot honour, naming the field.
@@ -36,16 +52,23 @@ public struct FrontendSettings: Sendable, Equatable {
             throw fail("mel_scale \"\(melScale)\" / mel_norm \"\(melNorm)\", expected \"slaney\"")
         }
         guard power == 2 else { throw fail("power \(power), expected 2") }
-        guard logFloor > 0 else { throw fail("log_floor \(logFloor) must be > 0") }
-        guard topDB >= 0 else { throw fail("top_db \(topDB) must be >= 0") }
+        switch compression {
+        case let .decibels(floor, topDB):
+            guard floor > 0 else { throw fail("compression floor \(floor) must be > 0") }
+            guard topDB >= 0 else { throw fail("top_db \(topDB) must be >= 0") }
+        case let .log10OnePlus(k):
+            guard k > 0, k <= 1e12 else { throw fail("compression k \(k) outside (0, 1e12]") }
+        }
         guard (1...4096).contains(framesPerWindow) else { throw fail("frames_per_window \(framesPerWindow) outside 1...4096") }
-        guard standardizeEps > 0 else { throw fail("standardize_eps \(standardizeEps) must be > 0") }
+        if let standardizeEps, !(standardizeEps > 0) { throw fail("standardize_eps \(standardizeEps) must be > 0") }
     }
 }
 
 extension FrontendSettings {
-    /// Reads the header's `frontend` object; `validate()` then checks the values.
-    init(json: JSONObject) throws {
+    /// Reads the header's `frontend` object in the file's version: version 1 has
+    /// flat `log_floor`/`top_db`/`standardize_eps`, version 2 a `compression`
+    /// object and a `standardize` switch. `validate()` then checks the values.
+    init(json: JSONObject, version: UInt32) throws {
         sampleRate = try json.required("sample_rate", as: .int)
         nFFT = try json.required("n_fft", as: .int)
         hopLength = try json.required("hop_length", as: .int)
@@ -56,9 +79,24 @@ extension FrontendSettings {
         melScale = try json.required("mel_scale", as: .string)
         melNorm = try json.required("mel_norm", as: .string)
         power = try json.required("power", as: .double)
-        logFloor = try json.required("log_floor", as: .double)
-        topDB = try json.required("top_db", as: .double)
         framesPerWindow = try json.required("frames_per_window", as: .int)
-        standardizeEps = try json.required("standardize_eps", as: .double)
+        if version == 1 {
+            center = false
+            compression = .decibels(floor: try json.required("log_floor", as: .double),
+                                    topDB: try json.required("top_db", as: .double))
+            standardizeEps = try json.required("standardize_eps", as: .double)
+            return
+        }
+        center = try json.optional("center", as: .bool) ?? false
+        let c = try json.object("compression")
+        switch try c.required("kind", as: .string) {
+        case "db":
+            compression = .decibels(floor: try c.required("floor", as: .double), topDB: try c.required("top_db", as: .double))
+        case "log10_1p":
+            compression = .log10OnePlus(k: try c.required("k", as: .double))
+        case let other:
+            throw JSONError(message: "field \"\(c.fieldPath("kind"))\" is \"\(other)\", expected \"db\" or \"log10_1p\"")
+        }
+        standardizeEps = try json.required("standardize", as: .bool) ? try json.required("standardize_eps", as: .double) : nil
     }
 }

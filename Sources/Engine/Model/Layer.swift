@@ -1,4 +1,5 @@
-/// One step of the network, as listed in the model file's `layers`.
+/// One step of a version-1 network, as listed in the file's `layers`; the loader
+/// turns the list into the version-2 graph it describes (`graphNodes`).
 public enum Layer: Sendable, Equatable {
     case conv3x3(name: String, inChannels: Int, outChannels: Int, relu: Bool)
     case maxpool(kh: Int, kw: Int)
@@ -6,16 +7,31 @@ public enum Layer: Sendable, Equatable {
     case dense(name: String, inFeatures: Int, outFeatures: Int, relu: Bool)
     case softmax
 
-    /// The tensors this layer reads, with the shapes it needs.
-    var tensorShapes: [(name: String, shape: [Int])] {
-        switch self {
-        case let .conv3x3(name, cin, cout, _):
-            return [(name + ".weight", [cout, cin, 3, 3]), (name + ".bias", [cout])]
-        case let .dense(name, fin, fout, _):
-            return [(name + ".weight", [fout, fin]), (name + ".bias", [fout])]
-        case .maxpool, .globalAvgpool, .softmax:
-            return []
+    /// The chain as graph nodes, each reading the one before (the first reads
+    /// `input`). Convolutions and dense layers keep their names, so their tensors
+    /// keep theirs; pools are named `pool1`, `pool2`, ..., `avgpool`, `softmax`.
+    static func graphNodes(_ layers: [Layer]) -> [NodeRecord] {
+        var records: [NodeRecord] = []
+        var previous = "input", pools = 0
+        for layer in layers {
+            var r = NodeRecord(name: "", op: "", inputs: [previous])
+            switch layer {
+            case let .conv3x3(name, _, cout, relu):
+                (r.name, r.op, r.outChannels, r.kernel, r.pad, r.relu) = (name, "conv2d", cout, [3, 3], [1, 1, 1, 1], relu)
+            case let .maxpool(kh, kw):
+                pools += 1
+                (r.name, r.op, r.kernel) = ("pool\(pools)", "maxpool", [kh, kw])
+            case .globalAvgpool:
+                (r.name, r.op) = ("avgpool", "global_avgpool")
+            case let .dense(name, _, fout, relu):
+                (r.name, r.op, r.outFeatures, r.relu) = (name, "dense", fout, relu)
+            case .softmax:
+                (r.name, r.op) = ("softmax", "softmax")
+            }
+            records.append(r)
+            previous = r.name
         }
+        return records
     }
 }
 

@@ -4,30 +4,66 @@ import CDefaultModel
 import Glibc
 #endif
 
-/// A parsed and fully checked model file (Weights/FORMAT.md).
+/// A parsed and fully checked model file (Weights/FORMAT.md), version 1 or 2.
 ///
-/// Loading either yields a model whose every tensor has the shape its layer
-/// needs, or throws `EngineError.model` naming what was expected and found.
+/// Loading either yields a model whose graph is consistent and whose every
+/// tensor has the shape its node needs, or throws `EngineError.model` naming
+/// the node or field, what was expected and what was found.
 public struct ModelFile: Sendable {
     public static let magic: [UInt8] = Array("GSTM".utf8)
-    public static let supportedVersion: UInt32 = 1
+    public static let supportedVersion: UInt32 = 2
     static let alignment = 64
 
     public let name: String
-    public let labels: [String]
+    /// The file's format version (1 is read as the graph it describes).
+    public let version: UInt32
     public let frontend: FrontendSettings
-    public let layers: [Layer]
+    /// The graph in evaluation order; node 0 is the window (`input`).
+    public let nodes: [GraphNode]
+    public let outputs: [ModelOutput]
     /// Tensor data by name, float32, row-major.
     public internal(set) var tensors: [String: [Float]]
     public let metadata: [String: String]
 
-    /// The model compiled into the binary (Weights/genre-cnn.gsm at build time).
-    public static func embedded() throws -> ModelFile {
-        let bytes = UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
+    /// The output named `name`, if the model has one.
+    public func output(_ name: String) -> ModelOutput? { outputs.first { $0.name == name } }
+    /// The genre output's labels, or none when the model has no `genre` output.
+    public var labels: [String] { output(ModelOutput.genre)?.labels ?? [] }
+    /// Multiply-adds x 2 of one window.
+    public var flopsPerWindow: Int { nodes.reduce(0) { $0 + $1.flops(input: $1.inputs.first.map { nodes[$0].shape } ?? $1.shape) } }
+    /// Weights the graph holds.
+    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+
+    /// The models compiled into the binary (Weights/ at build time), by name.
+    public enum BuiltIn: String, CaseIterable, Sendable {
+        /// Weights/genre-cnn.gsm: the small CNN trained on GTZAN, the default.
+        case small
+        /// Weights/msd-musicnn.gsm: musicnn's MSD network and its 50 tags.
+        case musicnn = "msd-musicnn"
+
+        var bytes: UnsafeRawBufferPointer {
+            switch self {
+            case .small: return UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
+            case .musicnn: return UnsafeRawBufferPointer(start: gs_musicnn_model_bytes(), count: gs_musicnn_model_size())
+            }
+        }
+    }
+
+    /// The default model compiled into the binary.
+    public static func embedded() throws -> ModelFile { try embedded(.small) }
+
+    public static func embedded(_ model: BuiltIn) throws -> ModelFile {
+        let bytes = model.bytes
         // The tensors are copies, so the embedded bytes are dropped from the resident
-        // set once read: otherwise their 1.6 MB of pages would count for the whole run.
+        // set once read: otherwise their pages would count for the whole run.
         defer { dropResidentPages(of: bytes) }
-        return try ModelFile(bytes: bytes, source: "the built-in model")
+        return try ModelFile(bytes: bytes, source: "the built-in model \(model.rawValue)")
+    }
+
+    /// A built-in model's name, or a path to a model file.
+    public static func load(nameOrPath: String) throws -> ModelFile {
+        if let builtIn = BuiltIn(rawValue: nameOrPath) { return try embedded(builtIn) }
+        return try load(path: nameOrPath)
     }
 
     public static func load(path: String) throws -> ModelFile {
@@ -57,20 +93,52 @@ public struct ModelFile: Sendable {
         }
         let header: ModelHeader
         do {
-            header = try ModelHeader(json: UnsafeRawBufferPointer(rebasing: bytes[16..<(16 + headerLength)]), fileOffset: 16)
+            header = try ModelHeader(json: UnsafeRawBufferPointer(rebasing: bytes[16..<(16 + headerLength)]),
+                                     fileOffset: 16, version: version)
         } catch let error as JSONError {
             throw fail("header is not valid: \(error.message)")
         }
-        try header.frontend.validate()
-        guard !header.labels.isEmpty, Set(header.labels).count == header.labels.count else {
-            throw fail("labels must be a non-empty list of distinct names, found \(header.labels)")
+        let graph: GraphReader
+        var outputs: [ModelOutput] = []
+        do {
+            try header.frontend.validate()
+            var records = header.nodes
+            var outputRecords = header.outputs
+            if version == 1 {
+                let layers = try header.layers.enumerated().map { try $0.element.layer(index: $0.offset) }
+                let labelCount = outputRecords[0].labels?.count ?? 0
+                try ModelFile.checkChain(layers, frontend: header.frontend, labelCount: labelCount)
+                records = Layer.graphNodes(layers)
+                outputRecords[0].node = records.last?.name ?? ""
+            }
+            var reader = GraphReader(inputShape: Shape(c: 1, h: header.frontend.nMels, w: header.frontend.framesPerWindow))
+            for record in records { try reader.add(record) }
+            graph = reader
+            guard !outputRecords.isEmpty else { throw EngineError.model("the model has no outputs") }
+            for record in outputRecords {
+                let here = "output \"\(record.name)\""
+                guard !outputs.contains(where: { $0.name == record.name }) else { throw EngineError.model("\(here) is listed twice") }
+                guard let node = graph.node(named: record.node), node > 0 else {
+                    throw EngineError.model("\(here) names node \"\(record.node)\", which the graph does not have")
+                }
+                if let labels = record.labels {
+                    guard !labels.isEmpty, Set(labels).count == labels.count else {
+                        throw EngineError.model("\(here) labels must be a non-empty list of distinct names, found \(labels.prefix(12))")
+                    }
+                    let count = graph.nodes[node].shape.count
+                    guard labels.count == count else {
+                        throw EngineError.model("\(here): node \"\(record.node)\" gives \(count) outputs, the model has \(labels.count) labels")
+                    }
+                }
+                outputs.append(ModelOutput(name: record.name, node: node, labels: record.labels))
+            }
+        } catch let error as EngineError {
+            guard case .model(let message) = error else { throw error }
+            throw fail(message)
         }
 
-        let layers = try header.layers.enumerated().map { try $0.element.layer(index: $0.offset) }
-        try ModelFile.checkChain(layers, frontend: header.frontend, labelCount: header.labels.count, fail: fail)
-
         let dataStart = (16 + headerLength + ModelFile.alignment - 1) / ModelFile.alignment * ModelFile.alignment
-        let expected = layers.flatMap { $0.tensorShapes }
+        let expected = graph.nodes.flatMap { node in node.tensorShapes(input: node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape) }
         var records: [String: ModelHeader.TensorRecord] = [:]
         for record in header.tensors {
             guard records[record.name] == nil else { throw fail("tensor \(record.name) is listed twice") }
@@ -103,33 +171,28 @@ public struct ModelFile: Sendable {
             end = max(end, start + count * 4)
         }
         if let extra = records.keys.sorted().first {
-            throw fail("tensor \(extra) is not used by any layer (extra tensor)")
+            throw fail("tensor \(extra) is not used by any node (extra tensor)")
         }
         guard end == bytes.count else {
             throw fail("\(bytes.count - end) trailing bytes after the last tensor (expected the file to end at \(end))")
         }
 
         self.name = header.name ?? "unnamed"
-        self.labels = header.labels
+        self.version = version
         self.frontend = header.frontend
-        self.layers = layers
+        self.nodes = graph.nodes
+        self.outputs = outputs
         self.tensors = tensors
         self.metadata = header.metadata ?? [:]
     }
 
-    /// The most floats one convolution may write (its output map) or unroll its input
-    /// into (3 x 3 x its input map: the SIMD kernels' panels), 64 MiB each, so that
-    /// `Network` needs at most about 200 MiB. Capping channel counts alone (65536) let a
-    /// 17 KB file ask for tens of gigabytes (a fuzzing finding, FuzzRegressionTests);
-    /// training/model.py's default architecture needs about 1% of this.
-    static let maximumLayerFloats = 1 << 24
-
-    /// Checks that each layer accepts what the previous one produces and that
-    /// the layers are in the order the engine runs: convolutions and pools,
-    /// one global average pool, dense layers, a final softmax.
-    private static func checkChain(
-        _ layers: [Layer], frontend: FrontendSettings, labelCount: Int, fail: (String) -> EngineError
-    ) throws {
+    /// For version 1: checks that each layer accepts what the previous one
+    /// produces and that the layers are in the order version 1 allows:
+    /// convolutions and pools, one global average pool, dense layers, a final softmax.
+    /// (The graph reader then checks the memory limits on the nodes they become.)
+    private static func checkChain(_ layers: [Layer], frontend: FrontendSettings, labelCount: Int) throws {
+        func fail(_ message: String) -> EngineError { .model(message) }
+        guard labelCount > 0 else { throw fail("labels must be a non-empty list of distinct names, found []") }
         var channels = 1, height = frontend.nMels, width = frontend.framesPerWindow
         var features: Int? = nil
         for (index, layer) in layers.enumerated() {
@@ -138,8 +201,8 @@ public struct ModelFile: Sendable {
             case let .conv3x3(name, cin, cout, _):
                 guard features == nil else { throw fail("\(here) conv3x3 \(name) comes after global_avgpool") }
                 guard cin == channels else { throw fail("\(here) conv3x3 \(name) expects \(cin) input channels, the previous layer gives \(channels)") }
-                guard 9 * cin * height * width <= maximumLayerFloats, cout * height * width <= maximumLayerFloats else {
-                    throw fail("\(here) conv3x3 \(name) on a \(cin)x\(height)x\(width) map giving \(cout) channels needs more than \(maximumLayerFloats) floats of working memory")
+                guard 9 * cin * height * width <= GraphReader.maximumNodeFloats, cout * height * width <= GraphReader.maximumNodeFloats else {
+                    throw fail("\(here) conv3x3 \(name) on a \(cin)x\(height)x\(width) map giving \(cout) channels needs more than \(GraphReader.maximumNodeFloats) floats of working memory")
                 }
                 channels = cout
             case let .maxpool(kh, kw):

@@ -1,10 +1,13 @@
-/// The JSON header of a model file (Weights/FORMAT.md), read into typed records
-/// whose values are not yet checked against each other: `ModelFile` does that.
+/// The model file's JSON header, typed but not yet checked against the tensors.
 struct ModelHeader {
     var name: String?
-    var labels: [String]
     var frontend: FrontendSettings
+    /// Version 2's graph; for version 1, the graph its layer list describes.
+    var nodes: [NodeRecord]
+    /// Version 1's layers as read, checked by `ModelFile.checkChain`; empty for version 2.
     var layers: [LayerRecord]
+    /// Output name, node name, labels.
+    var outputs: [(name: String, node: String, labels: [String]?)]
     var tensors: [TensorRecord]
     var metadata: [String: String]?
 
@@ -16,14 +19,24 @@ struct ModelHeader {
         var offset: Int
     }
 
-    /// Parses `bytes` (the header, which starts at file offset `fileOffset`).
-    /// Throws `JSONError` naming the byte or the field at fault.
-    init(json bytes: UnsafeRawBufferPointer, fileOffset: Int) throws {
+    /// Parses `bytes` (the header, which starts at file offset `fileOffset`) as
+    /// the given format version. Throws `JSONError` naming the byte or the field at fault.
+    init(json bytes: UnsafeRawBufferPointer, fileOffset: Int, version: UInt32) throws {
         let root = try JSONObject(try JSONParser.parse(bytes, baseOffset: fileOffset), path: "")
         name = try root.optional("name", as: .string)
-        labels = try root.required("labels", as: .list(of: .string))
-        frontend = try FrontendSettings(json: try root.object("frontend"))
-        layers = try root.objects("layers").map(LayerRecord.init(json:))
+        frontend = try FrontendSettings(json: try root.object("frontend"), version: version)
+        if version == 1 {
+            layers = try root.objects("layers").map(LayerRecord.init(json:))
+            nodes = []
+            outputs = [(ModelOutput.genre, "", try root.required("labels", as: .list(of: .string)))]
+        } else {
+            layers = []
+            nodes = try root.objects("nodes").map(NodeRecord.init(json:))
+            outputs = try root.objects("outputs").map { o in
+                (try o.required("name", as: .string), try o.required("node", as: .string),
+                 try o.optional("labels", as: .list(of: .string)))
+            }
+        }
         tensors = try root.objects("tensors").map { tensor in
             TensorRecord(
                 name: try tensor.required("name", as: .string),

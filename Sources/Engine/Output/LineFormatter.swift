@@ -23,13 +23,20 @@ public struct LineFormatter {
     public let top: Int
     /// Prefix human lines with the source: on when several files are processed.
     public let showSource: Bool
+    /// The tags output's names, when tags are printed; empty otherwise.
+    public let tagLabels: [String]
+    /// Tags listed in the human format (JSONL and CSV carry all of them).
+    public let topTags: Int
 
-    public init(format: OutputFormat, clock: ClockMode, labels: [String], top: Int, showSource: Bool) {
+    public init(format: OutputFormat, clock: ClockMode, labels: [String], top: Int, showSource: Bool,
+                tagLabels: [String] = [], topTags: Int = 5) {
         self.format = format
         self.clock = clock
         self.labels = labels
         self.top = top
         self.showSource = showSource
+        self.tagLabels = tagLabels
+        self.topTags = topTags
     }
 
     /// The line printed once before any window (CSV's column names), if the format has one.
@@ -37,7 +44,7 @@ public struct LineFormatter {
         guard format == .csv else { return nil }
         let fixed = ["source", "window", "start_s", "end_s", "wall_time", "label", "confidence",
                      "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps"]
-        return (fixed + labels.map { "p_" + $0 }).joined(separator: ",")
+        return (fixed + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 }).joined(separator: ",")
     }
 
     public func line(for r: WindowResult) -> String {
@@ -52,14 +59,18 @@ public struct LineFormatter {
         typealias F = TextFormatting
         var line = showSource ? r.source + "  " : ""
         line += clock == .wall ? F.wallClockNow() : F.clock(r.endSeconds)
-        line += "  " + r.label.padding(9)
-        if let confidence = r.confidence {
-            line += "  " + F.fixed(confidence, 2) + "  raw " + r.rawLabel.padding(9) + "  ("
-            line += topIndices(r.probabilities).map { labels[$0] + " " + F.fixed(Double(r.probabilities[$0]), 2) }
+        if let label = r.label { line += "  " + label.padding(9) }
+        if let confidence = r.confidence, let raw = r.rawLabel {
+            line += "  " + F.fixed(confidence, 2) + "  raw " + raw.padding(9) + "  ("
+            line += topIndices(r.probabilities, top).map { labels[$0] + " " + F.fixed(Double(r.probabilities[$0]), 2) }
                 .joined(separator: ", ")
             line += ")"
-        } else {
+        } else if r.tags.isEmpty {
             line += "  level " + F.fixed(r.levelDBFS, 1) + " dBFS"
+        }
+        if !r.tags.isEmpty {
+            line += "  tags: " + topIndices(r.tags, topTags).map { tagLabels[$0] + " " + F.fixed(Double(r.tags[$0]), 2) }
+                .joined(separator: ", ")
         }
         if r.isPartial { line += "  [partial]" }
         if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
@@ -71,9 +82,9 @@ public struct LineFormatter {
         var line = "{\"source\":" + F.jsonString(r.source) + ",\"window\":\(r.index)"
         line += ",\"start\":" + F.fixed(r.startSeconds, 3) + ",\"end\":" + F.fixed(r.endSeconds, 3)
         if clock == .wall { line += ",\"wall_time\":\"" + F.wallClockNow() + "\"" }
-        line += ",\"label\":" + F.jsonString(r.label)
+        line += ",\"label\":" + (r.label.map(F.jsonString) ?? "null")
         line += ",\"confidence\":" + (r.confidence.map { F.fixed($0, 4) } ?? "null")
-        line += ",\"raw_label\":" + F.jsonString(r.rawLabel)
+        line += ",\"raw_label\":" + (r.rawLabel.map(F.jsonString) ?? "null")
         line += ",\"raw_confidence\":" + (r.rawConfidence.map { F.fixed($0, 4) } ?? "null")
         if r.probabilities.isEmpty {
             line += ",\"probabilities\":null"
@@ -83,6 +94,16 @@ public struct LineFormatter {
                 .joined(separator: ",")
             line += "}"
         }
+        if !tagLabels.isEmpty {
+            if r.tags.isEmpty {
+                line += ",\"tags\":null"
+            } else {
+                line += ",\"tags\":{"
+                line += tagLabels.indices.map { F.jsonString(tagLabels[$0]) + ":" + F.fixed(Double(r.tags[$0]), 4) }
+                    .joined(separator: ",")
+                line += "}"
+            }
+        }
         line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
         line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps)}"
         return line
@@ -91,16 +112,17 @@ public struct LineFormatter {
     private func csv(_ r: WindowResult) -> String {
         typealias F = TextFormatting
         var fields = [F.csvField(r.source), String(r.index), F.fixed(r.startSeconds, 3), F.fixed(r.endSeconds, 3),
-                      clock == .wall ? F.wallClockNow() : "", r.label, r.confidence.map { F.fixed($0, 4) } ?? "",
-                      r.rawLabel, r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
+                      clock == .wall ? F.wallClockNow() : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
+                      r.rawLabel ?? "", r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
                       r.isPartial ? "1" : "0", String(r.gaps)]
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
+        fields += tagLabels.indices.map { r.tags.isEmpty ? "" : F.fixed(Double(r.tags[$0]), 4) }
         return fields.joined(separator: ",")
     }
 
-    /// Indices of the `top` largest probabilities, largest first.
-    private func topIndices(_ p: UnsafeBufferPointer<Float>) -> [Int] {
-        Array(p.indices.sorted { p[$0] > p[$1] }.prefix(top))
+    /// Indices of the `n` largest probabilities, largest first.
+    private func topIndices(_ p: UnsafeBufferPointer<Float>, _ n: Int) -> [Int] {
+        Array(p.indices.sorted { p[$0] > p[$1] }.prefix(n))
     }
 }
 

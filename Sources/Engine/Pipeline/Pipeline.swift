@@ -8,13 +8,16 @@ public struct PipelineSettings: Sendable {
     public var smoothing: Smoother.Settings?
     /// Stop each source after this many seconds of audio (a capture never ends by itself).
     public var maxSeconds: Double?
+    /// Report the model's `tags` output with each window (always, for a model without a genre output).
+    public var tags: Bool
 
     public init(hopFrames: Int, silenceDBFS: Double = -60, smoothing: Smoother.Settings? = Smoother.Settings(),
-                maxSeconds: Double? = nil) {
+                maxSeconds: Double? = nil, tags: Bool = false) {
         self.hopFrames = hopFrames
         self.silenceDBFS = silenceDBFS
         self.smoothing = smoothing
         self.maxSeconds = maxSeconds
+        self.tags = tags
     }
 }
 
@@ -32,7 +35,8 @@ public final class Pipeline {
     private let formatter: LineFormatter
     private let writer: LineWriter
     private let converter: MonoConverter
-    private var probabilities: [Float]
+    private let genre: ModelOutput?
+    private let tags: ModelOutput?
     private var pendingGaps = 0
     private var sourceName = ""
 
@@ -44,9 +48,17 @@ public final class Pipeline {
         let frontendSettings = network.model.frontend
         frontend = try MelFrontend(settings: frontendSettings)
         assembler = WindowAssembler(settings: frontendSettings, hopFrames: settings.hopFrames)
-        smoother = Smoother(labelCount: network.labelCount, settings: settings.smoothing ?? Smoother.Settings())
+        smoother = Smoother(labelCount: max(network.labelCount, 1), settings: settings.smoothing ?? Smoother.Settings())
         converter = MonoConverter(outputRate: frontendSettings.sampleRate)
-        probabilities = [Float](repeating: 0, count: network.labelCount)
+        genre = network.model.output(ModelOutput.genre)
+        let tags = network.model.output(ModelOutput.tags)
+        guard genre != nil || tags != nil else {
+            throw EngineError.model("model \(network.model.name) has neither a genre nor a tags output; nothing to print")
+        }
+        if settings.tags && tags == nil {
+            throw EngineError.usage("model \(network.model.name) has no tags output (outputs: \(network.model.outputs.map(\.name).joined(separator: ", ")))")
+        }
+        self.tags = settings.tags || genre == nil ? tags : nil
     }
 
     /// What a run of one source produced.
@@ -105,33 +117,40 @@ public final class Pipeline {
         let gaps = pendingGaps
         pendingGaps = 0
         summary.windows += 1
+        let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
         if window.levelDBFS < settings.silenceDBFS {
             let result = WindowResult(
                 source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
                 label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
-                probabilities: UnsafeBufferPointer(start: nil, count: 0), levelDBFS: window.levelDBFS,
+                probabilities: none, tags: none, levelDBFS: window.levelDBFS,
                 isPartial: window.isPartial, gaps: gaps)
             return try writer.write(line: formatter.line(for: result))
         }
-        try assembler.input.withUnsafeBufferPointer { input in
-            try probabilities.withUnsafeMutableBufferPointer { p in
-                network.probabilities(for: input, into: p)
-                var raw = 0
-                for i in 1..<p.count where p[i] > p[raw] { raw = i }
-                let smoothed: (label: Int, confidence: Double)
-                if settings.smoothing != nil {
-                    smoothed = smoother.update(UnsafeBufferPointer(p))
-                } else {
-                    smoothed = (raw, Double(p[raw]))
-                }
-                let result = WindowResult(
-                    source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
-                    label: labels[smoothed.label], confidence: smoothed.confidence,
-                    rawLabel: labels[raw], rawConfidence: Double(p[raw]),
-                    probabilities: UnsafeBufferPointer(p), levelDBFS: window.levelDBFS,
-                    isPartial: window.isPartial, gaps: gaps)
-                try writer.write(line: formatter.line(for: result))
-            }
+        assembler.input.withUnsafeBufferPointer { network.run($0) }
+        let tagValues = tags.map { network.values(of: $0) } ?? none
+        guard let genre else {
+            let result = WindowResult(
+                source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
+                label: nil, confidence: nil, rawLabel: nil, rawConfidence: nil,
+                probabilities: none, tags: tagValues, levelDBFS: window.levelDBFS,
+                isPartial: window.isPartial, gaps: gaps)
+            return try writer.write(line: formatter.line(for: result))
         }
+        let p = network.values(of: genre)
+        var raw = 0
+        for i in 1..<p.count where p[i] > p[raw] { raw = i }
+        let smoothed: (label: Int, confidence: Double)
+        if settings.smoothing != nil {
+            smoothed = smoother.update(p)
+        } else {
+            smoothed = (raw, Double(p[raw]))
+        }
+        let result = WindowResult(
+            source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
+            label: labels[smoothed.label], confidence: smoothed.confidence,
+            rawLabel: labels[raw], rawConfidence: Double(p[raw]),
+            probabilities: p, tags: tagValues, levelDBFS: window.levelDBFS,
+            isPartial: window.isPartial, gaps: gaps)
+        try writer.write(line: formatter.line(for: result))
     }
 }

@@ -1,0 +1,91 @@
+/// The shape of every value in a model graph: channels, height (mel band), width (time).
+public struct Shape: Sendable, Equatable, CustomStringConvertible {
+    public var c: Int
+    public var h: Int
+    public var w: Int
+    public var count: Int { c * h * w }
+    public var description: String { "[\(c), \(h), \(w)]" }
+}
+
+/// One node of the model graph (Weights/FORMAT.md, `nodes`), checked: its
+/// inputs are earlier nodes and its output shape is known.
+public struct GraphNode: Sendable, Equatable {
+    public enum ReduceKind: String, Sendable { case max, mean }
+    public enum Axis: String, Sendable { case h, w }
+
+    public enum Op: Sendable, Equatable {
+        /// The window itself: always node 0, named `input`.
+        case input
+        /// `pad` is [top, bottom, left, right].
+        case conv2d(outChannels: Int, kh: Int, kw: Int, pad: [Int], relu: Bool)
+        case relu
+        case affine
+        case reduce(ReduceKind, Axis)
+        case maxpool(kh: Int, kw: Int, sh: Int, sw: Int)
+        case globalAvgpool
+        case concat
+        case add
+        case dense(outFeatures: Int, relu: Bool)
+        case softmax
+        case sigmoid
+
+        /// The op's name in the file.
+        public var name: String {
+            switch self {
+            case .input: return "input"
+            case .conv2d: return "conv2d"
+            case .relu: return "relu"
+            case .affine: return "affine"
+            case .reduce: return "reduce"
+            case .maxpool: return "maxpool"
+            case .globalAvgpool: return "global_avgpool"
+            case .concat: return "concat"
+            case .add: return "add"
+            case .dense: return "dense"
+            case .softmax: return "softmax"
+            case .sigmoid: return "sigmoid"
+            }
+        }
+    }
+
+    public var name: String
+    public var op: Op
+    /// Indices of the nodes it reads, all smaller than its own.
+    public var inputs: [Int]
+    public var shape: Shape
+
+    /// The tensors this node reads, with the shapes it needs, given its first input's shape.
+    func tensorShapes(input: Shape) -> [(name: String, shape: [Int])] {
+        switch op {
+        case let .conv2d(cout, kh, kw, _, _):
+            return [(name + ".weight", [cout, input.c, kh, kw]), (name + ".bias", [cout])]
+        case .affine:
+            return [(name + ".scale", [input.c]), (name + ".shift", [input.c])]
+        case let .dense(fout, _):
+            return [(name + ".weight", [fout, input.count]), (name + ".bias", [fout])]
+        default:
+            return []
+        }
+    }
+
+    /// Multiply-adds x 2 of one evaluation; 0 for ops without products.
+    public func flops(input: Shape) -> Int {
+        switch op {
+        case let .conv2d(_, kh, kw, _, _): return 2 * input.c * kh * kw * shape.count
+        case .dense: return 2 * input.count * shape.count
+        default: return 0
+        }
+    }
+}
+
+/// A named result of the graph (Weights/FORMAT.md, `outputs`).
+public struct ModelOutput: Sendable, Equatable {
+    public var name: String
+    /// Index of the node whose value it is.
+    public var node: Int
+    /// One name per value, or nil for an unlabelled vector (an embedding).
+    public var labels: [String]?
+
+    /// The engine's output names (Weights/FORMAT.md).
+    public static let genre = "genre", tags = "tags", embedding = "embedding"
+}

@@ -1,0 +1,307 @@
+import Foundation
+import XCTest
+
+@testable import Engine
+
+/// Version-2 graphs: the loader's checks name the node at fault, and the engine's
+/// planned, fused execution equals a plain node-by-node evaluation written here.
+final class ModelGraphTests: XCTestCase {
+    // MARK: a small graph with every op, built in the test
+
+    /// The window is [1, 12, 20]. Two branches (one fused conv -> relu -> affine with
+    /// negative scales -> max over h; one plain conv with asymmetric padding), concat,
+    /// residual add, strided max-pool, reductions, dense, sigmoid and softmax outputs.
+    static var nodes: [[String: Any]] { [
+        ["name": "bn", "op": "affine", "inputs": ["input"]],
+        ["name": "a", "op": "conv2d", "inputs": ["bn"], "out_channels": 7, "kernel": [5, 3], "pad": [0, 0, 1, 1]],
+        ["name": "a_relu", "op": "relu", "inputs": ["a"]],
+        ["name": "a_bn", "op": "affine", "inputs": ["a_relu"]],
+        ["name": "a_max", "op": "reduce", "inputs": ["a_bn"], "kind": "max", "axis": "h"],
+        ["name": "b", "op": "conv2d", "inputs": ["bn"], "out_channels": 3, "kernel": [12, 4], "pad": [0, 0, 1, 2], "relu": true],
+        ["name": "b_max", "op": "reduce", "inputs": ["b"], "kind": "max", "axis": "h"],
+        ["name": "front", "op": "concat", "inputs": ["a_max", "b_max"], "axis": "c"],
+        ["name": "mid", "op": "conv2d", "inputs": ["front"], "out_channels": 10, "kernel": [1, 3], "pad": [0, 0, 1, 1], "relu": true],
+        ["name": "mid_bn", "op": "affine", "inputs": ["mid"]],
+        ["name": "mid2", "op": "conv2d", "inputs": ["mid_bn"], "out_channels": 10, "kernel": [1, 3], "pad": [0, 0, 1, 1]],
+        ["name": "res", "op": "add", "inputs": ["mid2", "mid_bn"]],
+        ["name": "pooled", "op": "maxpool", "inputs": ["res"], "kernel": [1, 3], "stride": [1, 2]],
+        ["name": "tmax", "op": "reduce", "inputs": ["pooled"], "kind": "max", "axis": "w"],
+        ["name": "tmean", "op": "reduce", "inputs": ["res"], "kind": "mean", "axis": "w"],
+        ["name": "pool", "op": "concat", "inputs": ["tmax", "tmean"], "axis": "c"],
+        ["name": "embedding", "op": "dense", "inputs": ["pool"], "out_features": 6, "relu": true],
+        ["name": "logits", "op": "dense", "inputs": ["embedding"], "out_features": 4],
+        ["name": "tags", "op": "sigmoid", "inputs": ["logits"]],
+        ["name": "genre", "op": "softmax", "inputs": ["logits"]],
+    ] }
+
+    static var outputs: [[String: Any]] { [
+        ["name": "genre", "node": "genre", "labels": ["w", "x", "y", "z"]],
+        ["name": "tags", "node": "tags", "labels": ["t0", "t1", "t2", "t3"]],
+        ["name": "embedding", "node": "embedding"],
+    ] }
+
+    static var frontend: [String: Any] { [
+        "sample_rate": 16000, "n_fft": 512, "hop_length": 256, "window": "hann", "center": true, "n_mels": 12,
+        "fmin": 0.0, "fmax": 8000.0, "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+        "compression": ["kind": "log10_1p", "k": 10000.0], "frames_per_window": 20, "standardize": false,
+    ] }
+
+    /// Tensor shapes in node order, given the shapes above.
+    static let tensorShapes: [(String, [Int])] = [
+        ("bn.scale", [1]), ("bn.shift", [1]),
+        ("a.weight", [7, 1, 5, 3]), ("a.bias", [7]), ("a_bn.scale", [7]), ("a_bn.shift", [7]),
+        ("b.weight", [3, 1, 12, 4]), ("b.bias", [3]),
+        ("mid.weight", [10, 10, 1, 3]), ("mid.bias", [10]), ("mid_bn.scale", [10]), ("mid_bn.shift", [10]),
+        ("mid2.weight", [10, 10, 1, 3]), ("mid2.bias", [10]),
+        ("embedding.weight", [6, 20]), ("embedding.bias", [6]),
+        ("logits.weight", [4, 6]), ("logits.bias", [4]),
+    ]
+
+    static func tensors(seed: UInt64) -> [String: [Float]] {
+        var random = SeededRandom(seed: seed)
+        var out: [String: [Float]] = [:]
+        for (name, shape) in tensorShapes {
+            out[name] = random.floats(shape.reduce(1, *), in: -1...1)
+        }
+        // Most of a_bn's scales negative, as musicnn's: the fused max must become a min there.
+        out["a_bn.scale"] = [-1.5, 0.7, -0.3, -2.0, 0.0, 1.1, -0.9]
+        return out
+    }
+
+    static func modelBytes(nodes: [[String: Any]] = nodes, outputs: [[String: Any]] = outputs,
+                           tensors: [String: [Float]] = tensors(seed: 11),
+                           shapes: [(String, [Int])] = tensorShapes) throws -> [UInt8] {
+        var records: [[String: Any]] = [], data: [UInt8] = []
+        for (name, shape) in shapes {
+            records.append(["name": name, "shape": shape, "dtype": "f32", "offset": data.count])
+            for v in tensors[name] ?? [Float](repeating: 0, count: shape.reduce(1, *)) {
+                data += (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) }
+            }
+            if name != shapes.last?.0 { data += [UInt8](repeating: 0, count: (64 - data.count % 64) % 64) }
+        }
+        let header: [String: Any] = ["name": "graph-test", "frontend": frontend, "nodes": nodes, "outputs": outputs, "tensors": records]
+        let json = [UInt8](try JSONSerialization.data(withJSONObject: header))
+        let dataStart = (16 + json.count + 63) / 64 * 64
+        let body = json + [UInt8](repeating: 0, count: dataStart - 16 - json.count) + data
+        let le32 = { (v: Int) in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let crc = body.withUnsafeBytes { CRC32.checksum($0) }
+        return Array("GSTM".utf8) + le32(2) + le32(json.count) + le32(Int(crc)) + body
+    }
+
+    private func load(_ bytes: [UInt8]) throws -> ModelFile {
+        try bytes.withUnsafeBytes { try ModelFile(bytes: $0, source: "graph.gsm") }
+    }
+
+    // MARK: execution
+
+    func testFusedPlannedGraphEqualsNodeByNodeReference() throws {
+        let model = try load(try Self.modelBytes())
+        let network = Network(model: model)
+        // The planner fused a's chain (conv, relu, affine, max) and b's (conv with relu, max).
+        let fused = network.steps.filter { $0.kind == .convMaxOverH }.map(\.nodes)
+        XCTAssertEqual(fused, [["a", "a_relu", "a_bn", "a_max"], ["b", "b_max"]])
+        XCTAssertEqual(network.steps.filter { $0.kind == .conv }.count, 2)
+        // Buffers are shared: fewer slots' worth of floats than the values themselves.
+        XCTAssertLessThan(network.workingFloats, model.nodes.reduce(0) { $0 + $1.shape.count } + 4096)
+
+        var random = SeededRandom(seed: 5)
+        for trial in 0..<3 {
+            let window = random.floats(network.inputCount, in: 0...4)
+            let reference = ReferenceGraph(model: model, tensors: Self.tensors(seed: 11)).evaluate(window)
+            window.withUnsafeBufferPointer { network.run($0) }
+            for output in model.outputs {
+                let got = Array(network.values(of: output))
+                assertClose(got, reference[output.node], relative: 1e-5, absolute: 1e-5, "trial \(trial) output \(output.name)")
+            }
+        }
+    }
+
+    func testEveryValueEqualsReference() throws {
+        let base = try load(try Self.modelBytes())
+        var random = SeededRandom(seed: 5)
+        let window = random.floats(base.nodes[0].shape.count, in: 0...4)
+        let reference = ReferenceGraph(model: base, tensors: Self.tensors(seed: 11)).evaluate(window)
+        for (k, node) in base.nodes.enumerated() where k > 0 {
+            var outputs = Self.outputs
+            outputs.append(["name": "probe", "node": node.name])
+            let model = try load(try Self.modelBytes(outputs: outputs))
+            let network = Network(model: model)
+            window.withUnsafeBufferPointer { network.run($0) }
+            assertClose(Array(network.values(of: model.output("probe")!)), reference[k], relative: 1e-5, absolute: 1e-5, "node \(node.name)")
+        }
+    }
+
+    func testOutputsAndShapes() throws {
+        let model = try load(try Self.modelBytes())
+        XCTAssertEqual(model.version, 2)
+        XCTAssertEqual(model.labels, ["w", "x", "y", "z"])
+        XCTAssertEqual(model.output("tags")?.labels?.count, 4)
+        XCTAssertNil(model.output("embedding")?.labels)
+        let shape = { (name: String) in model.nodes.first { $0.name == name }!.shape }
+        XCTAssertEqual(shape("a"), Shape(c: 7, h: 8, w: 20))
+        XCTAssertEqual(shape("b"), Shape(c: 3, h: 1, w: 20))
+        XCTAssertEqual(shape("front"), Shape(c: 10, h: 1, w: 20))
+        XCTAssertEqual(shape("pooled"), Shape(c: 10, h: 1, w: 9))
+        XCTAssertEqual(shape("pool"), Shape(c: 20, h: 1, w: 1))
+        XCTAssertEqual(model.flopsPerWindow, 2 * (15 * 7 * 160 + 48 * 3 * 20 + 30 * 10 * 20 * 2 + 20 * 6 + 6 * 4))
+    }
+
+    /// A version-1 file is read as the chain graph it describes, with the same
+    /// weights, and gives the same probabilities as its version-2 conversion.
+    func testVersionOneFileReadsAsTheSameGraph() throws {
+        let v1 = try load(try ModelFileEditing.fixtureV1Bytes)
+        let v2 = try load(try ModelFileEditing.fixtureBytes)
+        XCTAssertEqual(v1.version, 1)
+        XCTAssertEqual(v2.version, 2)
+        XCTAssertEqual(v1.nodes.map(\.op), v2.nodes.map(\.op))
+        XCTAssertEqual(v1.nodes.map(\.shape), v2.nodes.map(\.shape))
+        XCTAssertEqual(v1.tensors, v2.tensors)
+        XCTAssertEqual(v1.labels, v2.labels)
+        XCTAssertEqual(v1.frontend, v2.frontend)
+        var random = SeededRandom(seed: 3)
+        let a = Network(model: v1), b = Network(model: v2)
+        let window = random.floats(a.inputCount)
+        var pa = [Float](repeating: 0, count: a.labelCount), pb = pa
+        window.withUnsafeBufferPointer { x in
+            pa.withUnsafeMutableBufferPointer { a.probabilities(for: x, into: $0) }
+            pb.withUnsafeMutableBufferPointer { b.probabilities(for: x, into: $0) }
+        }
+        XCTAssertEqual(pa, pb)
+        XCTAssertEqual(pa.reduce(0, +), 1, accuracy: 1e-5)
+    }
+
+    // MARK: the loader's checks, each naming the node
+
+    private func assertRejected(_ edit: (inout [[String: Any]], inout [[String: Any]]) -> Void,
+                                mentions words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        var nodes = Self.nodes, outputs = Self.outputs
+        edit(&nodes, &outputs)
+        let bytes = try Self.modelBytes(nodes: nodes, outputs: outputs)
+        XCTAssertThrowsError(try load(bytes), file: file, line: line) { error in
+            guard case .model(let message)? = error as? EngineError else {
+                return XCTFail("expected a model error, got \(error)", file: file, line: line)
+            }
+            XCTAssertFalse(message.contains("\n"), file: file, line: line)
+            for word in words {
+                XCTAssertTrue(message.contains(word), "'\(message)' should mention '\(word)'", file: file, line: line)
+            }
+        }
+    }
+
+    func testRejectsCyclesDanglingInputsAndDuplicateNames() throws {
+        // A node reading a later one: how a cycle shows in topological order.
+        try assertRejected({ n, _ in n[1]["inputs"] = ["a_max"] }, mentions: ["\"a\"", "dangling input \"a_max\""])
+        try assertRejected({ n, _ in n[2]["inputs"] = ["nowhere"] }, mentions: ["\"a_relu\"", "dangling input \"nowhere\""])
+        try assertRejected({ n, _ in n[3]["name"] = "a" }, mentions: ["\"a\"", "reuses the name"])
+        try assertRejected({ n, _ in n[0]["name"] = "input" }, mentions: ["reuses the name"])
+        try assertRejected({ n, _ in n[2]["op"] = "gelu" }, mentions: ["\"a_relu\"", "unknown op"])
+        try assertRejected({ n, _ in n[2]["inputs"] = ["a", "bn"] }, mentions: ["\"a_relu\"", "2 inputs, expected 1"])
+    }
+
+    func testRejectsShapeMismatchesAtConcatAndAdd() throws {
+        try assertRejected({ n, _ in n[7]["inputs"] = ["a", "b_max"] },
+                           mentions: ["\"front\"", "[7, 8, 20]", "same height"])
+        try assertRejected({ n, _ in n[11]["inputs"] = ["mid2", "b_max"] },
+                           mentions: ["\"res\"", "[3, 1, 20]", "shapes differ"])
+    }
+
+    func testRejectsKernelsThatDoNotFitAndOverLargeActivations() throws {
+        try assertRejected({ n, _ in n[5]["kernel"] = [13, 4] }, mentions: ["\"b\"", "kernel [13, 4]", "does not fit"])
+        try assertRejected({ n, _ in n[1]["out_channels"] = 65536; n[1]["kernel"] = [1, 1]; n[1]["pad"] = [0, 0, 200, 200] },
+                           mentions: ["\"a\"", "[65536, 12, 420]", "more than the \(GraphReader.maximumNodeFloats)"])
+        try assertRejected({ n, _ in n[1]["pad"] = [0, 0, 5000, 0] }, mentions: ["\"a\"", "pad 5000"])
+        try assertRejected({ n, _ in n[1]["kernel"] = [5] }, mentions: ["\"a\"", "kernel has 1 values"])
+        try assertRejected({ n, _ in n[4]["axis"] = "c" }, mentions: ["\"a_max\"", "axis \"c\""])
+        try assertRejected({ n, _ in n[16].removeValue(forKey: "out_features") }, mentions: ["\"embedding\"", "out_features"])
+    }
+
+    func testRejectsBadOutputs() throws {
+        try assertRejected({ _, o in o[0]["node"] = "missing" }, mentions: ["output \"genre\"", "\"missing\""])
+        try assertRejected({ _, o in o[1]["labels"] = ["only", "three", "tags"] },
+                           mentions: ["output \"tags\"", "gives 4 outputs", "3 labels"])
+        try assertRejected({ _, o in o[2]["name"] = "genre" }, mentions: ["output \"genre\"", "twice"])
+        try assertRejected({ _, o in o.removeAll() }, mentions: ["no outputs"])
+    }
+
+    func testRejectsMisShapedGraphTensors() throws {
+        var shapes = Self.tensorShapes
+        shapes[2] = ("a.weight", [7, 1, 3, 5])
+        let bytes = try Self.modelBytes(shapes: shapes)
+        XCTAssertThrowsError(try load(bytes)) { error in
+            XCTAssertTrue("\(error)".contains("a.weight has shape [7, 1, 3, 5], expected [7, 1, 5, 3]"), "\(error)")
+        }
+    }
+}
+
+/// A plain evaluation of a model graph, node by node, with every value stored:
+/// the reference the planned network is compared with. Written from FORMAT.md,
+/// sharing no code with the engine's kernels.
+struct ReferenceGraph {
+    let model: ModelFile
+    let tensors: [String: [Float]]
+
+    func evaluate(_ window: [Float]) -> [[Float]] {
+        var values: [[Float]] = [window]
+        for node in model.nodes.dropFirst() {
+            let x = values[node.inputs[0]], s = model.nodes[node.inputs[0]].shape, y = node.shape
+            var out = [Float](repeating: 0, count: y.count)
+            switch node.op {
+            case .input: break
+            case let .conv2d(cout, kh, kw, pad, relu):
+                let wt = tensors[node.name + ".weight"]!, b = tensors[node.name + ".bias"]!
+                for o in 0..<cout { for r in 0..<y.h { for t in 0..<y.w {
+                    var sum = Double(b[o])
+                    for i in 0..<s.c { for dy in 0..<kh { for dx in 0..<kw {
+                        let yy = r + dy - pad[0], xx = t + dx - pad[2]
+                        guard yy >= 0, yy < s.h, xx >= 0, xx < s.w else { continue }
+                        sum += Double(wt[((o * s.c + i) * kh + dy) * kw + dx]) * Double(x[(i * s.h + yy) * s.w + xx])
+                    } } }
+                    out[(o * y.h + r) * y.w + t] = relu ? Float(max(0, sum)) : Float(sum)
+                } } }
+            case .relu: out = x.map { max(0, $0) }
+            case .affine:
+                let sc = tensors[node.name + ".scale"]!, sh = tensors[node.name + ".shift"]!
+                let plane = s.h * s.w
+                out = x.indices.map { x[$0] * sc[$0 / plane] + sh[$0 / plane] }
+            case let .reduce(kind, axis):
+                for c in 0..<s.c {
+                    if axis == .h {
+                        for t in 0..<s.w {
+                            let col = (0..<s.h).map { x[(c * s.h + $0) * s.w + t] }
+                            out[c * s.w + t] = kind == .max ? col.max()! : col.reduce(0, +) / Float(s.h)
+                        }
+                    } else {
+                        for r in 0..<s.h {
+                            let row = Array(x[((c * s.h + r) * s.w)..<((c * s.h + r + 1) * s.w)])
+                            out[c * s.h + r] = kind == .max ? row.max()! : row.reduce(0, +) / Float(s.w)
+                        }
+                    }
+                }
+            case let .maxpool(kh, kw, sh, sw):
+                for c in 0..<s.c { for r in 0..<y.h { for t in 0..<y.w {
+                    var m = -Float.infinity
+                    for dy in 0..<kh { for dx in 0..<kw { m = max(m, x[(c * s.h + r * sh + dy) * s.w + t * sw + dx]) } }
+                    out[(c * y.h + r) * y.w + t] = m
+                } } }
+            case .globalAvgpool:
+                let plane = s.h * s.w
+                for c in 0..<s.c { out[c] = x[(c * plane)..<((c + 1) * plane)].reduce(0, +) / Float(plane) }
+            case .concat: out = node.inputs.flatMap { values[$0] }
+            case .add: out = zip(x, values[node.inputs[1]]).map { $0 + $1 }
+            case let .dense(fout, relu):
+                let wt = tensors[node.name + ".weight"]!, b = tensors[node.name + ".bias"]!
+                for o in 0..<fout {
+                    var sum = Double(b[o])
+                    for i in 0..<x.count { sum += Double(wt[o * x.count + i]) * Double(x[i]) }
+                    out[o] = relu ? Float(max(0, sum)) : Float(sum)
+                }
+            case .softmax:
+                let m = x.max()!, e = x.map { exp(Double($0 - m)) }, z = e.reduce(0, +)
+                out = e.map { Float($0 / z) }
+            case .sigmoid: out = x.map { Float(1 / (1 + exp(-Double($0)))) }
+            }
+            values.append(out)
+        }
+        return values
+    }
+}

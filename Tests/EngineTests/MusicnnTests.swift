@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+
+@testable import Engine
+
+/// musicnn's MSD network in the engine, against its own TensorFlow graph and its
+/// librosa frontend (fixtures from scripts/make_musicnn_fixtures.py, which needs
+/// TensorFlow; these tests do not).
+final class MusicnnTests: XCTestCase {
+    private var model: ModelFile { get throws { try ModelFile.embedded(.musicnn) } }
+
+    /// Embedding within 1e-4 relative (of the vector's largest value) and tags within
+    /// 1e-4 absolute, on 2 seeded and 4 real patches (musicnn's own extractor's inputs).
+    func testEmbeddingAndTagsEqualTensorFlow() throws {
+        let model = try model
+        let network = Network(model: model)
+        let inputs = try Fixtures.floats("parity-msd-musicnn-inputs.f32")
+        let embeddings = try Fixtures.floats("parity-msd-musicnn-embedding.f32")
+        let tags = try Fixtures.floats("parity-msd-musicnn-tags.f32")
+        let k = tags.count / 50
+        XCTAssertEqual(k, 6)
+        XCTAssertEqual(inputs.count, k * network.inputCount)
+        XCTAssertEqual(embeddings.count, k * 200)
+        let embedding = try XCTUnwrap(model.output(ModelOutput.embedding)), tagOutput = try XCTUnwrap(model.output(ModelOutput.tags))
+        for w in 0..<k {
+            Array(inputs[(w * network.inputCount)..<((w + 1) * network.inputCount)]).withUnsafeBufferPointer { network.run($0) }
+            let wantEmbedding = Array(embeddings[(w * 200)..<((w + 1) * 200)])
+            let scale = wantEmbedding.map(abs).max()!
+            for (i, (got, want)) in zip(network.values(of: embedding), wantEmbedding).enumerated() {
+                XCTAssertEqual(got, want, accuracy: 1e-4 * scale, "patch \(w) embedding \(i)")
+            }
+            for (i, (got, want)) in zip(network.values(of: tagOutput), tags[(w * 50)..<((w + 1) * 50)]).enumerated() {
+                XCTAssertEqual(got, want, accuracy: 1e-4, "patch \(w) tag \(tagOutput.labels![i])")
+            }
+        }
+    }
+
+    func testModelDescribesItself() throws {
+        let model = try model
+        XCTAssertEqual(model.frontend.sampleRate, 16000)
+        XCTAssertTrue(model.frontend.center)
+        XCTAssertEqual(model.frontend.compression, .log10OnePlus(k: 10000))
+        XCTAssertNil(model.frontend.standardizeEps)
+        XCTAssertEqual(model.output(ModelOutput.tags)?.labels?.count, 50)
+        XCTAssertNil(model.output(ModelOutput.genre))
+        XCTAssertEqual(model.parameterCount, 787_159)
+        XCTAssertEqual(Double(model.flopsPerWindow) / 1e9, 2.797, accuracy: 0.001)
+        // Its five front-end convolutions run fused with their max over frequency.
+        XCTAssertEqual(Network(model: model).steps.filter { $0.kind == .convMaxOverH }.count, 5)
+    }
+
+    // MARK: frontend
+
+    private func frames(of samples: [Float], settings: FrontendSettings, chunks: [Int]) throws -> [Float] {
+        let frontend = try MelFrontend(settings: settings)
+        var out: [Float] = [], position = 0, chunk = 0
+        samples.withUnsafeBufferPointer { all in
+            while position < all.count {
+                let size = min(chunks[chunk % chunks.count], all.count - position)
+                chunk += 1
+                var offset = 0
+                while offset < size {
+                    offset += frontend.consume(UnsafeBufferPointer(rebasing: all[(position + offset)..<(position + size)]))
+                    if frontend.frameReady { out += frontend.frame }
+                }
+                position += size
+            }
+        }
+        return out
+    }
+
+    /// librosa's `center=True` frames (constant padding) of the same 16 kHz samples,
+    /// within 1e-3 of log10(1 + 10000 mel) wherever it is above 0.01. A stream is not
+    /// padded after its end, so the engine gives the frames that need no padding there.
+    func testFramesEqualLibrosaCentred() throws {
+        let settings = try model.frontend
+        let samples = try Fixtures.floats("frontend-musicnn-input.f32")
+        let expected = try Fixtures.floats("frontend-musicnn-librosa.f32")  // [376][96]
+        let ours = try frames(of: samples, settings: settings, chunks: [samples.count])
+        XCTAssertEqual(ours.count, 375 * 96, "frames whose window ends inside the input")
+        var compared = 0, worst: Float = 0
+        for i in 0..<ours.count where expected[i] > 0.01 {
+            worst = max(worst, abs(ours[i] - expected[i]))
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, ours.count / 2)
+        XCTAssertLessThanOrEqual(worst, 1e-3, "largest difference from librosa over \(compared) values above 0.01")
+    }
+
+    func testCentredFramesAreBitIdenticalForAnyChunking() throws {
+        let settings = try model.frontend
+        let samples = try Fixtures.floats("frontend-musicnn-input.f32")
+        let reference = try frames(of: samples, settings: settings, chunks: [samples.count])
+        var rng = SeededRandom(seed: 9)
+        for trial in 0..<3 {
+            let chunks = (0..<40).map { _ in Int.random(in: 1...3000, using: &rng) }
+            let chunked = try frames(of: samples, settings: settings, chunks: chunks)
+            XCTAssertTrue(chunked.elementsEqual(reference) { $0.bitPattern == $1.bitPattern }, "trial \(trial)")
+        }
+        // A reset starts the next stream with the same leading zeros.
+        let frontend = try MelFrontend(settings: settings)
+        for _ in 0..<2 {
+            frontend.reset()
+            var first: [Float]? = nil
+            samples.withUnsafeBufferPointer { all in
+                var offset = 0
+                while first == nil { offset += frontend.consume(UnsafeBufferPointer(rebasing: all[offset...])); if frontend.frameReady { first = frontend.frame } }
+            }
+            XCTAssertTrue(first!.elementsEqual(reference[0..<96]) { $0.bitPattern == $1.bitPattern })
+        }
+    }
+
+    // MARK: through the binary
+
+    /// The done-when case: the fixture's 16 kHz samples piped into
+    /// `genre-stream --model msd-musicnn --output jsonl` give TensorFlow's 50 tag
+    /// probabilities for the two windows, to the 4 decimals JSONL prints (1e-4).
+    func testBinaryPrintsTensorFlowsTags() throws {
+        let samples = try Fixtures.floats("frontend-musicnn-input.f32")
+        let expected = try Fixtures.floats("parity-msd-musicnn-stream-tags.f32")
+        let labels = try XCTUnwrap(try model.output(ModelOutput.tags)?.labels)
+        var bytes = Data(capacity: samples.count * 4)
+        for v in samples { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        let run = try Binary.run(["--model", "msd-musicnn", "--output", "jsonl", "-f", "FLOAT_LE", "-r", "16000", "-c", "1"], stdin: bytes)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("no genre output"), run.stderr)
+        let windows = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(windows.count, 2, run.stdout)
+        for (w, window) in windows.prefix(2).enumerated() {
+            XCTAssertTrue(window["label"] is NSNull)
+            let tags = try XCTUnwrap(window["tags"] as? [String: Double])
+            XCTAssertEqual(tags.count, 50)
+            for (i, label) in labels.enumerated() {
+                XCTAssertEqual(try XCTUnwrap(tags[label]), Double(expected[w * 50 + i]), accuracy: 1e-4, "window \(w) tag \(label)")
+            }
+        }
+    }
+
+    func testSmallModelPrintsTagsOnlyWhenItHasThem() throws {
+        let run = try Binary.run(["--tags", "-r", "16000"], stdin: Data(count: 32000 * 4))
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertTrue(run.stderr.contains("no tags output"), run.stderr)
+    }
+}
