@@ -14,8 +14,16 @@ ONNX export), measures CPU time (user + system) of:
 Prints each figure and the ratio peer / genre-stream, so the comparison holds
 on a busy, shared machine. Both sides are single-threaded.
 
+`peers.py musicnn` measures the msd-musicnn backbone instead, against musicnn's
+own TensorFlow graph with its checkpoint (TensorFlow 2.15, one thread) on the
+same windows, and musicnn's whole extractor (librosa + TensorFlow) against the
+binary end to end. It needs the conversion environment
+(training/requirements-convert.txt), so run it with that interpreter; nothing
+else in the project needs TensorFlow.
+
 Usage: python3 benchmarks/peers.py [--minutes 10] [--binary .build/release/genre-stream]
                                    [--model Weights/genre-cnn.gsm] [--onnx Weights/genre-cnn.onnx]
+       TF_PYTHON benchmarks/peers.py musicnn [--minutes 2] [--windows 100]
 """
 import argparse
 import os
@@ -30,14 +38,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
-import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "training"))
-from gsm_network import load_network  # noqa: E402
-
-torch.set_num_threads(1)
 
 
 def child_cpu():
@@ -62,11 +66,12 @@ def mel_db(y, f):
     S = librosa.feature.melspectrogram(
         y=y, sr=f["sample_rate"], n_fft=f["n_fft"], hop_length=f["hop_length"], center=False,
         window="hann", power=2.0, n_mels=f["n_mels"], fmin=f["fmin"], fmax=f["fmax"], htk=False, norm="slaney")
-    return 10 * np.log10(np.maximum(S, f["log_floor"]))
+    return 10 * np.log10(np.maximum(S, f["compression"]["floor"]))
 
 
 def classify(w, f, network):
-    w = np.maximum(w, w.max() - f["top_db"])
+    import torch
+    w = np.maximum(w, w.max() - f["compression"]["top_db"])
     x = (w - w.mean()) / (w.std() + f["standardize_eps"])
     return int(network(torch.from_numpy(x.astype(np.float32))[None, None]).argmax())
 
@@ -75,6 +80,7 @@ def librosa_pipeline(y, header, network, per_window):
     """The seeds' pipeline. per_window: as a streaming Python tool runs it, the
     mel spectrogram of each 3-s window's samples, then its forward pass;
     otherwise one mel spectrogram of the whole signal (batch, not streaming)."""
+    import torch
     f = header["frontend"]
     frames, hop = f["frames_per_window"], f["hop_length"]
     span = (frames - 1) * hop + f["n_fft"]
@@ -90,7 +96,85 @@ def librosa_pipeline(y, header, network, per_window):
     return labels
 
 
+def looped_clip(path, minutes):
+    clip, clip_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    repeats = int(np.ceil(minutes * 60 * clip_rate / clip.shape[0]))
+    return np.tile(clip, (repeats, 1))[: int(minutes * 60 * clip_rate)], clip_rate
+
+
+def gs_network_ms(binary, model, windows):
+    bench = subprocess.run([binary, "bench", "--cnn-only", "--model", model, "--windows", str(windows)],
+                           capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"Network per window: ([0-9.]+) ms", bench).group(1)) / 1e3
+
+
+def print_rows(rows):
+    print(f"\n{'measure':56s} {'peer':>10s} {'genre-stream':>13s} {'peer / genre-stream':>20s}")
+    for label, peer, gs, unit in rows:
+        scale = 1e3 if unit.startswith("ms") else 1
+        print(f"{label:56s} {peer * scale:10.3f} {gs * scale:13.4f} {peer / gs:19.2f}x   ({unit})")
+
+
+def musicnn_main(argv):
+    """The backbone against musicnn's TensorFlow graph, one thread each."""
+    parser = argparse.ArgumentParser(prog="peers.py musicnn")
+    parser.add_argument("--minutes", type=float, default=2, help="audio for the end-to-end runs")
+    parser.add_argument("--windows", type=int, default=100, help="windows for the backbone-only comparison")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    parser.add_argument("--clip", default=os.path.join(ROOT, "demo", "vibe_ace-kevin_macleod.ogg"))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import librosa
+    import tensorflow as tf
+    from convert_musicnn import build_tf_graph
+    sess, x, is_training, outputs = build_tf_graph(threads=1)
+    print(f"peers musicnn: TensorFlow {tf.__version__} (1 thread) vs genre-stream --model msd-musicnn; CPU {cpu_name()}")
+    stereo, clip_rate = looped_clip(args.clip, args.minutes)
+    mono16 = librosa.resample(stereo.mean(axis=1), orig_sr=clip_rate, target_sr=16000, res_type="soxr_hq")
+    mel = librosa.feature.melspectrogram(y=mono16, sr=16000, n_fft=512, hop_length=256, n_mels=96)
+    logmel = np.log10(1 + 10000 * mel).T.astype(np.float32)
+    patches = np.stack([logmel[k * 187:(k + 1) * 187] for k in range(logmel.shape[0] // 187)])
+    seconds = mono16.size / 16000
+    rows = []
+
+    # 1. The backbone per window, one window per call as a stream needs it.
+    one = patches[:1]
+    for _ in range(5):
+        sess.run(outputs["tags"], {x: one, is_training: False})
+    best = float("inf")
+    for _ in range(3):
+        start = own_cpu()
+        for k in range(args.windows):
+            sess.run(outputs["tags"], {x: patches[k % len(patches)][None], is_training: False})
+        best = min(best, (own_cpu() - start) / args.windows)
+    gs_window = gs_network_ms(args.binary, "msd-musicnn", args.windows)
+    rows.append(("backbone per window, TensorFlow 1 thread", best, gs_window, "ms CPU"))
+
+    # 2. End to end on the same audio: musicnn's pipeline (librosa mel + TF, 1 thread) on
+    #    16 kHz samples against the binary reading the same samples as raw PCM.
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_path = os.path.join(tmp, "stream.raw")
+        (np.clip(mono16, -1, 1) * 32767).round().astype("<i2").tofile(raw_path)
+        gs = run_genre_stream(args.binary, ["--model", "msd-musicnn", "-f", "S16_LE", "-r", "16000", "-c", "1",
+                                            "--output", "jsonl"], raw_path)
+        start = own_cpu()
+        y = np.fromfile(raw_path, dtype="<i2").astype(np.float32) / 32768
+        m = np.log10(1 + 10000 * librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, hop_length=256, n_mels=96)).T
+        for k in range(m.shape[0] // 187):
+            sess.run(outputs["tags"], {x: m[k * 187:(k + 1) * 187][None], is_training: False})
+        peer = own_cpu() - start
+        rows.append((f"raw S16 16 kHz mono {seconds:.0f} s, librosa + TensorFlow", peer, gs, "s CPU"))
+    print_rows(rows)
+    print(f"\ngenre-stream --model msd-musicnn end to end on raw 16 kHz PCM: {seconds / gs:.0f}x faster than real time (CPU time)")
+    return rows
+
+
 def main():
+    if sys.argv[1:2] == ["musicnn"]:
+        return musicnn_main(sys.argv[2:])
+    import torch
+    from gsm_network import load_network
+    torch.set_num_threads(1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10, help="length of the audio for the end-to-end runs")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
@@ -106,9 +190,7 @@ def main():
     print(f"peers: model {os.path.relpath(args.model, ROOT)}; torch {torch.__version__}, 1 thread; "
           f"CPU {cpu_name()}")
 
-    clip, clip_rate = soundfile.read(args.clip, dtype="float32", always_2d=True)
-    repeats = int(np.ceil(args.minutes * 60 * clip_rate / clip.shape[0]))
-    stereo = np.tile(clip, (repeats, 1))[: int(args.minutes * 60 * clip_rate)]
+    stereo, clip_rate = looped_clip(args.clip, args.minutes)
     import librosa
     mono = librosa.resample(stereo.mean(axis=1), orig_sr=clip_rate, target_sr=rate, res_type="soxr_hq").astype(np.float32)
     seconds = mono.size / rate
@@ -162,16 +244,11 @@ def main():
         for _ in range(args.windows // 4):
             network(xt)
         torch_per_window = (own_cpu() - start) / (args.windows // 4)
-    bench = subprocess.run([args.binary, "bench", "--cnn-only", "--model", args.model, "--windows", str(args.windows)],
-                           capture_output=True, text=True, check=True).stdout
-    gs_cnn = float(re.search(r"CNN per window: ([0-9.]+) ms", bench).group(1)) / 1e3
+    gs_cnn = gs_network_ms(args.binary, args.model, args.windows)
     rows.append(("CNN per window, ONNX Runtime 1 thread", best, gs_cnn, "ms CPU"))
     rows.append(("CNN per window, PyTorch 1 thread", torch_per_window, gs_cnn, "ms CPU"))
 
-    print(f"\n{'measure':56s} {'peer':>10s} {'genre-stream':>13s} {'peer / genre-stream':>20s}")
-    for label, peer, gs, unit in rows:
-        scale = 1e3 if unit.startswith("ms") else 1
-        print(f"{label:56s} {peer * scale:10.3f} {gs * scale:13.4f} {peer / gs:19.2f}x   ({unit})")
+    print_rows(rows)
     print(f"\ngenre-stream end to end on raw PCM: {seconds / rows[0][2]:.0f}x faster than real time (CPU time)")
     return rows
 

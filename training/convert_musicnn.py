@@ -74,8 +74,9 @@ def musicnn_dir():
     return os.path.dirname(os.path.abspath(musicnn.__file__))
 
 
-def build_tf_graph():
+def build_tf_graph(threads=None):
     """musicnn's MSD_musicnn graph with its checkpoint restored, as musicnn.extractor builds it.
+    threads: TensorFlow's intra- and inter-op thread counts (None: its defaults).
 
     Returns (session, x placeholder [None, 187, 96], is_training placeholder,
     {name: tensor}) with tags (sigmoid), logits, embedding (`penultimate`, the
@@ -91,7 +92,11 @@ def build_tf_graph():
         logits, timbral, temporal, cnn1, cnn2, cnn3, mean_pool, max_pool, penultimate = \
             models.define_model(x, is_training, MODEL, len(configuration.MSD_LABELS))
         tags = tf.nn.sigmoid(logits)
-    sess = tf.compat.v1.Session()
+    config = None
+    if threads is not None:
+        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads,
+                                          inter_op_parallelism_threads=threads)
+    sess = tf.compat.v1.Session(config=config)
     sess.run(tf.compat.v1.global_variables_initializer())
     tf.compat.v1.train.Saver().restore(sess, os.path.join(musicnn_dir(), MODEL) + "/")
     outputs = {"tags": tags, "tag_logits": logits, "embedding": penultimate, "timbral": timbral,

@@ -99,3 +99,33 @@ void gs_conv2d_maxmin_h(const float *restrict xp, int c_in, int hp, int wp, int 
 #endif
     GS_DISPATCH(gs_conv2d_maxmin_h, xp, c_in, hp, wp, kh, kw, offsets, packed, bias, c_out, out_max, out_min);
 }
+
+int gs_wino27_available(void) {
+#if defined(GS_HAVE_AVX2)
+    return gs_active_isa() == GS_ISA_AVX2;
+#else
+    return 0;
+#endif
+}
+
+void gs_conv2d_wino27(const float *restrict xp, int c_in, int hp, int wp, int kh, const float *restrict packed,
+                      const float *restrict bias, int c_out, int relu, float *restrict out, float *restrict scratch) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512()) return gs_conv2d_wino27_avx512(xp, c_in, hp, wp, kh, packed, bias, c_out, relu, out, scratch);
+    if (gs_active_isa() == GS_ISA_AVX2)
+        return gs_conv2d_wino27_avx2(xp, c_in, hp, wp, kh, packed, bias, c_out, relu, out, scratch);
+#endif
+    gs_conv2d_wino27_scalar(xp, c_in, hp, wp, kh, packed, bias, c_out, relu, out, scratch);
+}
+
+void gs_conv2d_maxmin_h_wino27(const float *restrict xp, int c_in, int hp, int wp, int kh, const float *restrict packed,
+                               const float *restrict bias, int c_out, float *restrict out_max, float *restrict out_min,
+                               float *restrict scratch) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512())
+        return gs_conv2d_maxmin_h_wino27_avx512(xp, c_in, hp, wp, kh, packed, bias, c_out, out_max, out_min, scratch);
+    if (gs_active_isa() == GS_ISA_AVX2)
+        return gs_conv2d_maxmin_h_wino27_avx2(xp, c_in, hp, wp, kh, packed, bias, c_out, out_max, out_min, scratch);
+#endif
+    gs_conv2d_maxmin_h_wino27_scalar(xp, c_in, hp, wp, kh, packed, bias, c_out, out_max, out_min, scratch);
+}

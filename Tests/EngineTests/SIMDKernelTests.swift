@@ -380,6 +380,91 @@ final class SIMDKernelTests: XCTestCase {
         }
     }
 
+    // MARK: Winograd F(2,7) against the direct convolution
+
+    typealias Wino27 = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32,
+                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    typealias Wino27MaxMin = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32,
+                              UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+
+    /// Every Winograd version this CPU runs: scalar everywhere, AVX2 and AVX-512 where it has them.
+    private var wino27Variants: [(name: String, conv: Wino27, maxmin: Wino27MaxMin)] {
+        var list: [(name: String, conv: Wino27, maxmin: Wino27MaxMin)] = [
+            (name: "scalar", conv: { gs_conv2d_wino27_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+             maxmin: { gs_conv2d_maxmin_h_wino27_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) })]
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 {
+            list.append((name: "avx2", conv: { gs_conv2d_wino27_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+                         maxmin: { gs_conv2d_maxmin_h_wino27_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }))
+        }
+        if gs_uses_avx512() != 0 {
+            list.append((name: "avx512", conv: { gs_conv2d_wino27_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+                         maxmin: { gs_conv2d_maxmin_h_wino27_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }))
+        }
+        #endif
+        return list
+    }
+
+    /// |got - want| <= 2e-5 (1 + magnitude) element by element (the Winograd
+    /// transforms round differently from the direct sum), and the guard float
+    /// after the n outputs still NaN.
+    private func assertWinoMatches(_ got: [Float], _ want: [Float], _ magnitude: [Float], _ what: String,
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        let n = want.count - 1
+        XCTAssertEqual(got.count, n + 1, what, file: file, line: line)
+        for i in 0..<n where !(abs(Double(got[i]) - Double(want[i])) <= 2e-5 * (1 + Double(magnitude[i]))) {
+            XCTFail("\(what) differs at \(i): \(got[i]) vs \(want[i])", file: file, line: line)
+            return
+        }
+        XCTAssertTrue(got[n].isNaN, "\(what): stored past the output", file: file, line: line)
+    }
+
+    /// Each Winograd F(2,7) version, plain and reduced over rows, against
+    /// gs_conv2d_scalar / gs_conv2d_maxmin_h_scalar: musicnn's shapes (fewer
+    /// output channels), then tails: w_out odd and even and small, c_out 1, 5,
+    /// 7, 13, c_in 1..5 and 64, kh 1..40.
+    func testWino27AgainstDirectConv2d() {
+        var rng = SeededRandom(seed: 27)
+        var shapes = [(1, 96, 187, 0, 0, 3, 3, 38, 7, 13), (1, 96, 187, 0, 0, 3, 3, 67, 7, 7), (64, 1, 187, 0, 0, 3, 3, 1, 7, 13),
+                      (561, 1, 187, 0, 0, 3, 3, 1, 7, 5), (1, 5, 1, 0, 0, 3, 3, 5, 7, 1), (2, 3, 2, 1, 1, 3, 3, 5, 7, 6),
+                      (3, 12, 65, 2, 1, 3, 3, 7, 7, 12), (5, 40, 20, 0, 0, 3, 3, 40, 7, 5), (2, 4, 17, 0, 0, 3, 3, 3, 7, 5),
+                      (1, 3, 50, 0, 0, 3, 3, 2, 7, 13), (3, 2, 146, 0, 0, 3, 3, 1, 7, 7), (64, 2, 9, 0, 0, 3, 3, 2, 7, 7)]
+        for _ in 0..<16 {
+            let cin = Int.random(in: 1...5, using: &rng), kh = Int.random(in: 1...40, using: &rng)
+            let top = Int.random(in: 0...2, using: &rng), bottom = Int.random(in: 0...2, using: &rng)
+            let h = max(1, kh - top - bottom + Int.random(in: 0...5, using: &rng)), w = Int.random(in: 1...200, using: &rng)
+            shapes.append((cin, h, w, top, bottom, 3, 3, kh, 7, [1, 5, 7, 13, 6, 20][Int.random(in: 0...5, using: &rng)]))
+        }
+        for shape in shapes {
+            let c = Conv2DCase(shape, rng: &rng)
+            var absolute = c
+            absolute.padded = c.padded.map { abs($0) }
+            absolute.packed = c.packed.map { abs($0) }
+            absolute.bias = c.bias.map { abs($0) }
+            let magnitude = absolute.conv({ gs_conv2d_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }, relu: 0)
+            let rowMagnitude = absolute.maxmin({ gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }).max
+            let (wantMax, wantMin) = c.maxmin({ gs_conv2d_maxmin_h_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) })
+            var packed = [Float](repeating: .nan, count: gs_wino27_packed_floats(Int32(c.cin), Int32(c.kh), Int32(c.cout)))
+            gs_wino27_pack(c.weight, Int32(c.cin), Int32(c.kh), Int32(c.cout), &packed)
+            // NaN-filled scratch: the kernels must write every float they read.
+            var scratch = [Float](repeating: .nan, count: gs_wino27_scratch_floats(Int32(c.cin), Int32(c.hp), Int32(c.wp)))
+            let (cin, hp, wp, kh, cout) = (Int32(c.cin), Int32(c.hp), Int32(c.wp), Int32(c.kh), Int32(c.cout))
+            for v in wino27Variants {
+                for relu in [0, 1] {
+                    let want = c.conv({ gs_conv2d_scalar($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) }, relu: relu)
+                    var got = [Float](repeating: .nan, count: c.cout * c.hOut * c.wOut + 1)
+                    v.conv(c.padded, cin, hp, wp, kh, packed, c.bias, cout, Int32(relu), &got, &scratch)
+                    assertWinoMatches(got, want, magnitude, "\(v.name) wino27 \(c) relu \(relu)")
+                }
+                var mx = [Float](repeating: .nan, count: c.cout * c.wOut + 1), mn = mx
+                v.maxmin(c.padded, cin, hp, wp, kh, packed, c.bias, cout, &mx, &mn, &scratch)
+                assertWinoMatches(mx, wantMax, rowMagnitude, "\(v.name) wino27 max over rows \(c)")
+                assertWinoMatches(mn, wantMin, rowMagnitude, "\(v.name) wino27 min over rows \(c)")
+            }
+        }
+        XCTAssertEqual(gs_wino27_available(), gs_active_isa() == GS_ISA_AVX2 ? 1 : 0)
+    }
+
     // MARK: scalar-only small ops, against plain Swift
 
     func testScalarSelectAffine() {

@@ -134,6 +134,78 @@ static void check_conv2d(int c_in, int h, int w, int top, int bottom, int left, 
     free(got_max); free(got_min);
 }
 
+typedef void (*wino_conv_fn)(const float *restrict, int, int, int, int, const float *restrict, const float *restrict,
+                             int, int, float *restrict, float *restrict);
+typedef void (*wino_maxmin_fn)(const float *restrict, int, int, int, int, const float *restrict,
+                               const float *restrict, int, float *restrict, float *restrict, float *restrict);
+
+/* The Winograd F(2,7) versions (scalar everywhere, AVX2 and AVX-512F where
+ * this CPU runs them) against the direct gs_conv2d_scalar, plain and reduced
+ * over rows, within 2e-5 of 1 + sum |w x| + |bias| per output (the transforms
+ * round differently from the direct sum). xp is padded by 3/3 in time. */
+static void check_wino27(int c_in, int h, int w, int top, int bottom, int kh, int c_out) {
+    const int left = 3, right = 3, kw = 7;
+    const int hp = h + top + bottom, wp = w + left + right, h_out = hp - kh + 1, w_out = wp - kw + 1;
+    const size_t taps = (size_t)c_in * kh * kw, n_map = (size_t)c_out * h_out * w_out, n_row = (size_t)c_out * w_out;
+    const size_t n_pad = gs_pad2d_floats(c_in, h, w, top, bottom, left, right), n_pk = gs_conv_packed_floats(c_in, kh, kw, c_out);
+    float *x = randoms((size_t)c_in * h * w, -1, 3), *wt = randoms(taps * c_out, -1, 1), *b = randoms(c_out, -1, 1);
+    float *xp = randoms(n_pad, 0, 0), *ax = randoms(n_pad, 0, 0), *packed = randoms(n_pk, 0, 0), *apacked = randoms(n_pk, 0, 0);
+    float *wpacked = randoms(gs_wino27_packed_floats(c_in, kh, c_out), 0, 0);
+    int32_t *offsets = malloc(taps * sizeof(int32_t));
+    gs_pad2d(x, c_in, h, w, top, bottom, left, right, xp);
+    gs_conv_pack(wt, c_in, kh, kw, c_out, packed);
+    gs_conv_offsets(c_in, kh, kw, hp, wp, offsets);
+    gs_wino27_pack(wt, c_in, kh, c_out, wpacked);
+    for (size_t i = 0; i < n_pad; i++) ax[i] = fabsf(xp[i]);
+    for (size_t i = 0; i < n_pk; i++) apacked[i] = fabsf(packed[i]);
+    float *ab = randoms(c_out, 0, 0), *bound = randoms(n_map, 0, 0), *rbound = randoms(n_row, 0, 0), *tmp = randoms(n_row, 0, 0);
+    for (int o = 0; o < c_out; o++) ab[o] = fabsf(b[o]);
+    gs_conv2d_scalar(ax, c_in, hp, wp, kh, kw, offsets, apacked, ab, c_out, 0, bound);
+    gs_conv2d_maxmin_h_scalar(ax, c_in, hp, wp, kh, kw, offsets, apacked, ab, c_out, rbound, tmp);
+    for (size_t i = 0; i < n_map; i++) bound[i] *= 2.0f; /* check_bounded's 1e-5 -> 2e-5 */
+    for (size_t i = 0; i < n_row; i++) rbound[i] *= 2.0f;
+    float *want = randoms(n_map, 0, 0), *got = randoms(n_map + GUARD, 7, 7);
+    float *want_max = randoms(n_row, 0, 0), *want_min = randoms(n_row, 0, 0);
+    float *got_max = randoms(n_row + GUARD, 7, 7), *got_min = randoms(n_row + GUARD, 7, 7);
+    float *scratch = randoms(gs_wino27_scratch_floats(c_in, hp, wp), -9, 9);
+    gs_conv2d_maxmin_h_scalar(xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, want_max, want_min);
+    const char *names[3] = {"scalar", 0, 0};
+    wino_conv_fn convs[3] = {gs_conv2d_wino27_scalar, 0, 0};
+    wino_maxmin_fn maxmins[3] = {gs_conv2d_maxmin_h_wino27_scalar, 0, 0};
+    int n_isa = 1;
+#if defined(GS_HAVE_AVX2)
+    if (gs_active_isa() == GS_ISA_AVX2) {
+        names[n_isa] = "avx2"; convs[n_isa] = gs_conv2d_wino27_avx2; maxmins[n_isa++] = gs_conv2d_maxmin_h_wino27_avx2;
+    }
+    if (gs_uses_avx512()) {
+        names[n_isa] = "avx512"; convs[n_isa] = gs_conv2d_wino27_avx512; maxmins[n_isa++] = gs_conv2d_maxmin_h_wino27_avx512;
+    }
+#endif
+    char what[160];
+    for (int v = 0; v < n_isa; v++) {
+        for (int relu = 0; relu < 2; relu++) {
+            gs_conv2d_scalar(xp, c_in, hp, wp, kh, kw, offsets, packed, b, c_out, relu, want);
+            for (size_t i = 0; i < n_map + GUARD; i++) got[i] = 7.0f;
+            convs[v](xp, c_in, hp, wp, kh, wpacked, b, c_out, relu, got, scratch);
+            snprintf(what, sizeof what, "wino27 %s %d->%d %dx%d pad %d/%d k %d relu %d", names[v], c_in, c_out, h, w,
+                     top, bottom, kh, relu);
+            check_bounded(what, got, want, bound, n_map);
+            check_guard(what, got + n_map);
+        }
+        for (size_t i = 0; i < n_row + GUARD; i++) got_max[i] = got_min[i] = 7.0f;
+        maxmins[v](xp, c_in, hp, wp, kh, wpacked, b, c_out, got_max, got_min, scratch);
+        snprintf(what, sizeof what, "wino27 maxmin_h %s %d->%d %dx%d pad %d/%d k %d", names[v], c_in, c_out, h, w,
+                 top, bottom, kh);
+        check_bounded(what, got_max, want_max, rbound, n_row);
+        check_bounded(what, got_min, want_min, rbound, n_row);
+        check_guard(what, got_max + n_row);
+        check_guard(what, got_min + n_row);
+    }
+    free(x); free(wt); free(b); free(xp); free(ax); free(packed); free(apacked); free(wpacked); free(offsets);
+    free(ab); free(bound); free(rbound); free(tmp); free(want); free(got); free(want_max); free(want_min);
+    free(got_max); free(got_min); free(scratch);
+}
+
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
@@ -233,6 +305,25 @@ int main(void) {
         const int h = kh - top - bottom + (int)uniform(0, 6), w = kw - left - right + (int)uniform(0, 140);
         const int c_out = 1 + (int)uniform(0, 20);
         if (h >= 1 && w >= 1) check_conv2d(c_in, h, w, top, bottom, left, right, kh, kw, c_out);
+    }
+
+    /* Winograd F(2,7): musicnn's shapes (small c_out to keep qemu quick), then
+     * tails: w_out odd and even, small, c_out 1, 5, 7, 13, kh 1..40. */
+    const int wino_shapes[][7] = {
+        {1, 96, 187, 0, 0, 38, 7},  {1, 96, 187, 0, 0, 67, 5}, {64, 1, 187, 0, 0, 1, 13}, {561, 1, 187, 0, 0, 1, 7},
+        {1, 5, 1, 0, 0, 5, 1},      {2, 3, 2, 1, 1, 5, 6},     {3, 12, 65, 2, 1, 7, 12}, {5, 40, 20, 0, 0, 40, 5},
+        {1, 7, 63, 0, 0, 3, 7},     {4, 2, 130, 1, 2, 4, 1},   {2, 9, 129, 0, 0, 2, 14}, {1, 1, 64, 0, 0, 1, 6},
+        {2, 4, 17, 0, 0, 3, 5},     {1, 3, 50, 0, 0, 2, 13},   {3, 2, 146, 0, 0, 1, 7},  {1, 2, 8, 0, 0, 2, 1}};
+    for (size_t s = 0; s < sizeof wino_shapes / sizeof wino_shapes[0]; s++) {
+        const int *q = wino_shapes[s];
+        check_wino27(q[0], q[1], q[2], q[3], q[4], q[5], q[6]);
+    }
+    for (int t = 0; t < 30; t++) {
+        const int c_in = 1 + (int)uniform(0, 5), kh = 1 + (int)uniform(0, 40);
+        const int top = (int)uniform(0, 3), bottom = (int)uniform(0, 3);
+        const int h = kh - top - bottom + (int)uniform(0, 6), w = 1 + (int)uniform(0, 200);
+        const int c_out = 1 + (int)uniform(0, 20);
+        if (h >= 1) check_wino27(c_in, h, w, top, bottom, kh, c_out);
     }
 
     printf("%d passed, %d failed\n", passed, failed);

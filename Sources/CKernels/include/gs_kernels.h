@@ -258,4 +258,50 @@ void gs_mel_apply_neon(const float *restrict power, const int32_t *restrict band
                        int n_mels, float *restrict mel);
 #endif
 
+/* ---- Winograd F(2,7) along W, for kernels 7 wide ----------------------------
+ * The same convolution as gs_conv2d / gs_conv2d_maxmin_h with kw = 7, computed
+ * on output pairs along W: per input channel and kernel row the pair
+ * y[2t..2t+1] = A^T [(G g) . (B^T d)] over the 8 inputs d = xp[i][row][2t..2t+7],
+ * 8 multiplies a pair instead of 14 (1.75x less arithmetic). xp as for
+ * gs_conv2d (gs_pad2d layout, kw = 7, w_out = wp - 6, h_out = hp - kh + 1, any
+ * w_out >= 1: the last pair's second output is dropped when w_out is odd).
+ * Rounding differs from the direct sum: within about 2e-5 of the sum of |w x|.
+ * Weights packed once by gs_wino27_pack (the kernel transform G g, in double)
+ * into gs_wino27_packed_floats floats: blocks of GS_CONV_CB output channels,
+ * packed[((b*8 + xi)*c_in*kh + i*kh + dy)*GS_CONV_CB + j]. `scratch` holds
+ * gs_wino27_scratch_floats(c_in, hp, wp) floats, overwritten by each call (the
+ * input transform B^T d of every row); it must not alias xp or the outputs.
+ * Outputs as for gs_conv2d / gs_conv2d_maxmin_h. Every version reads the same
+ * packing and scratch layout. */
+int gs_wino27_available(void); /* 1 where a SIMD Winograd version runs (x86 AVX2 or AVX-512F); 0 elsewhere, where the direct kernels are faster */
+size_t gs_wino27_packed_floats(int c_in, int kh, int c_out);
+void gs_wino27_pack(const float *restrict weight /* [c_out][c_in][kh][7] */, int c_in, int kh, int c_out,
+                    float *restrict packed);
+size_t gs_wino27_scratch_floats(int c_in, int hp, int wp);
+void gs_conv2d_wino27(const float *restrict xp, int c_in, int hp, int wp, int kh, const float *restrict packed,
+                      const float *restrict bias, int c_out, int relu, float *restrict out, float *restrict scratch);
+void gs_conv2d_maxmin_h_wino27(const float *restrict xp, int c_in, int hp, int wp, int kh, const float *restrict packed,
+                               const float *restrict bias, int c_out, float *restrict out_max, float *restrict out_min,
+                               float *restrict scratch);
+void gs_conv2d_wino27_scalar(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                             const float *restrict packed, const float *restrict bias, int c_out, int relu,
+                             float *restrict out, float *restrict scratch);
+void gs_conv2d_maxmin_h_wino27_scalar(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                                      const float *restrict packed, const float *restrict bias, int c_out,
+                                      float *restrict out_max, float *restrict out_min, float *restrict scratch);
+#ifdef GS_HAVE_AVX2
+void gs_conv2d_wino27_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                           const float *restrict packed, const float *restrict bias, int c_out, int relu,
+                           float *restrict out, float *restrict scratch);
+void gs_conv2d_maxmin_h_wino27_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                                    const float *restrict packed, const float *restrict bias, int c_out,
+                                    float *restrict out_max, float *restrict out_min, float *restrict scratch);
+void gs_conv2d_wino27_avx512(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                             const float *restrict packed, const float *restrict bias, int c_out, int relu,
+                             float *restrict out, float *restrict scratch);
+void gs_conv2d_maxmin_h_wino27_avx512(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                                      const float *restrict packed, const float *restrict bias, int c_out,
+                                      float *restrict out_max, float *restrict out_min, float *restrict scratch);
+#endif
+
 #endif

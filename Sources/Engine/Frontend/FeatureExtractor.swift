@@ -36,4 +36,43 @@ public enum FeatureExtractor {
         }
         return Frames(nMels: settings.nMels, count: count, values: values)
     }
+
+    /// Per-window network outputs as a row-major `[windows][columns]` matrix.
+    public struct WindowOutputs {
+        public var count: Int
+        public var columns: Int
+        public var values: [Float]
+    }
+
+    /// Every whole window of a source through the network, consecutive (`hopFrames`
+    /// = frames per window) or overlapping: per window, its level in dBFS when
+    /// `withLevel`, then the values of `outputs` in the order given. The partial
+    /// window at the end is left out: training material is whole windows.
+    public static func windows(of source: AudioSource, network: Network, outputs: [ModelOutput], hopFrames: Int,
+                               withLevel: Bool, skipSamples: Int = 0) throws -> WindowOutputs {
+        let settings = network.model.frontend
+        let frontend = try MelFrontend(settings: settings)
+        let assembler = WindowAssembler(settings: settings, hopFrames: hopFrames)
+        let converter = MonoConverter(outputRate: settings.sampleRate)
+        let columns = (withLevel ? 1 : 0) + outputs.reduce(0) { $0 + network.model.nodes[$1.node].shape.count }
+        var values: [Float] = [], count = 0, toSkip = skipSamples
+        func addFrame() {
+            let window = frontend.frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: frontend.hopMeanSquare) }
+            guard let window else { return }
+            if withLevel { values.append(Float(window.levelDBFS)) }
+            assembler.input.withUnsafeBufferPointer { network.run($0) }
+            for output in outputs { values.append(contentsOf: network.values(of: output)) }
+            count += 1
+        }
+        _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { samples in
+            var offset = min(toSkip, samples.count)
+            toSkip -= offset
+            while offset < samples.count {
+                offset += frontend.consume(UnsafeBufferPointer(rebasing: samples[offset...]))
+                if frontend.frameReady { addFrame() }
+            }
+        }
+        while frontend.flush() { addFrame() }
+        return WindowOutputs(count: count, columns: columns, values: values)
+    }
 }

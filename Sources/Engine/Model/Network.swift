@@ -32,6 +32,9 @@ public final class Network {
         public var outputShape: Shape
         /// Multiply-adds x 2.
         public var flops: Int
+        /// For convolutions: Winograd F(2,7) along time (kernels 7 wide, where a SIMD
+        /// version runs: 1.75x fewer multiplies) rather than the direct sum.
+        public fileprivate(set) var winograd = false
         fileprivate var node: Int
         fileprivate var inputs: [Int]
         fileprivate var weight: [Float] = []
@@ -124,17 +127,27 @@ public final class Network {
                 } else {
                     step.kind = .conv
                 }
-                let packedCount = gs_conv_packed_floats(Int32(x.c), Int32(kh), Int32(kw), Int32(cout))
-                step.weight = [Float](unsafeUninitializedCapacity: packedCount) { packed, count in
-                    gs_conv_pack(plain, Int32(x.c), Int32(kh), Int32(kw), Int32(cout), packed.baseAddress)
-                    count = packedCount
-                }
-                step.offsets = [Int32](unsafeUninitializedCapacity: x.c * kh * kw) { offsets, count in
-                    gs_conv_offsets(Int32(x.c), Int32(kh), Int32(kw), Int32(hp), Int32(wp), offsets.baseAddress)
-                    count = x.c * kh * kw
-                }
                 var need = gs_pad2d_floats(Int32(x.c), Int32(x.h), Int32(x.w), Int32(pad[0]), Int32(pad[1]), Int32(pad[2]), Int32(pad[3]))
                 if step.kind == .convMaxOverH { need += 2 * cout * (wp - kw + 1) }
+                step.winograd = kw == 7 && gs_wino27_available() != 0
+                if step.winograd {
+                    let packedCount = gs_wino27_packed_floats(Int32(x.c), Int32(kh), Int32(cout))
+                    step.weight = [Float](unsafeUninitializedCapacity: packedCount) { packed, count in
+                        gs_wino27_pack(plain, Int32(x.c), Int32(kh), Int32(cout), packed.baseAddress)
+                        count = packedCount
+                    }
+                    need += gs_wino27_scratch_floats(Int32(x.c), Int32(hp), Int32(wp))
+                } else {
+                    let packedCount = gs_conv_packed_floats(Int32(x.c), Int32(kh), Int32(kw), Int32(cout))
+                    step.weight = [Float](unsafeUninitializedCapacity: packedCount) { packed, count in
+                        gs_conv_pack(plain, Int32(x.c), Int32(kh), Int32(kw), Int32(cout), packed.baseAddress)
+                        count = packedCount
+                    }
+                    step.offsets = [Int32](unsafeUninitializedCapacity: x.c * kh * kw) { offsets, count in
+                        gs_conv_offsets(Int32(x.c), Int32(kh), Int32(kw), Int32(hp), Int32(wp), offsets.baseAddress)
+                        count = x.c * kh * kw
+                    }
+                }
                 scratchFloats = max(scratchFloats, need)
             case .relu: step.kind = .relu
             case .affine:
@@ -269,17 +282,26 @@ public final class Network {
             gs_pad2d(src, c, h, w, Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]), padded)
             let paddedCount = gs_pad2d_floats(c, h, w, Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]))
             let (kh, kw) = (Int32(step.kernel.h), Int32(step.kernel.w))
+            // Scratch: the padded input, then the running max and min, then Winograd's transformed input.
+            let mx = padded + paddedCount, mn = mx + y.count
+            let transformed = step.kind == .convMaxOverH ? mn + y.count : mx
             step.weight.withUnsafeBufferPointer { wt in
                 step.bias.withUnsafeBufferPointer { bs in
                     step.offsets.withUnsafeBufferPointer { off in
-                        if step.kind == .conv {
-                            gs_conv2d(padded, c, hp, wp, kh, kw, off.baseAddress, wt.baseAddress, bs.baseAddress,
-                                      Int32(y.c), step.relu ? 1 : 0, dst)
-                            return
+                        switch (step.kind, step.winograd) {
+                        case (.conv, true):
+                            return gs_conv2d_wino27(padded, c, hp, wp, kh, wt.baseAddress, bs.baseAddress, Int32(y.c),
+                                                    step.relu ? 1 : 0, dst, transformed)
+                        case (.conv, false):
+                            return gs_conv2d(padded, c, hp, wp, kh, kw, off.baseAddress, wt.baseAddress, bs.baseAddress,
+                                             Int32(y.c), step.relu ? 1 : 0, dst)
+                        case (_, true):
+                            gs_conv2d_maxmin_h_wino27(padded, c, hp, wp, kh, wt.baseAddress, bs.baseAddress, Int32(y.c),
+                                                      mx, mn, transformed)
+                        case (_, false):
+                            gs_conv2d_maxmin_h(padded, c, hp, wp, kh, kw, off.baseAddress, wt.baseAddress, bs.baseAddress,
+                                               Int32(y.c), mx, mn)
                         }
-                        let mx = padded + paddedCount, mn = mx + y.count
-                        gs_conv2d_maxmin_h(padded, c, hp, wp, kh, kw, off.baseAddress, wt.baseAddress, bs.baseAddress,
-                                           Int32(y.c), mx, mn)
                         guard !step.scale.isEmpty else {
                             // No affine in the chain: the kernel takes NULL (an empty array's pointer need not be).
                             return gs_select_affine(mx, mn, Int32(y.c), Int32(y.w), step.relu ? 1 : 0, nil, nil, dst)

@@ -1,0 +1,195 @@
+#include "gs_kernels.h"
+#include "../wino27.h"
+
+#ifdef GS_HAVE_AVX2
+#include <immintrin.h>
+
+#define GS_AVX2 __attribute__((target("avx2,fma")))
+#define GS_UNROLL _Pragma("GCC unroll 8")
+#define GS_INLINE static inline __attribute__((always_inline))
+
+/* Tiles (output pairs) one micro-kernel call covers: two 8-float vectors. */
+#define NT 16
+
+/* M_xi for GS_CONV_CB (6) output channels by `nv` (1 or 2) vectors of 8
+ * tiles of one output row: the direct kernel's structure with a kh x 1 kernel
+ * over the transformed plane V_xi, 12 accumulators. Per tap: `nv` loads, 6
+ * broadcasts, 6 * nv FMAs. */
+GS_INLINE GS_AVX2 void mtile(const int nv, int c_in, int kh, size_t plane, size_t tp, const float *restrict wk,
+                               const float *restrict src, __m256 acc[GS_CONV_CB][2]) {
+    GS_UNROLL
+    for (int j = 0; j < GS_CONV_CB; j++)
+        GS_UNROLL
+        for (int q = 0; q < nv; q++) acc[j][q] = _mm256_setzero_ps();
+    for (int i = 0; i < c_in; i++) {
+        const float *s = src + (size_t)i * plane;
+        for (int dy = 0; dy < kh; dy++, s += tp, wk += GS_CONV_CB) {
+            __m256 x[2];
+            GS_UNROLL
+            for (int q = 0; q < nv; q++) x[q] = _mm256_loadu_ps(s + 8 * q);
+            GS_UNROLL
+            for (int j = 0; j < GS_CONV_CB; j++) {
+                const __m256 a = _mm256_broadcast_ss(wk + j);
+                GS_UNROLL
+                for (int q = 0; q < nv; q++) acc[j][q] = _mm256_fmadd_ps(a, x[q], acc[j][q]);
+            }
+        }
+    }
+}
+
+/* y0 (outputs 2t) and y1 (outputs 2t + 1) = bias + A^T M over the 8
+ * components, one component's M at a time in registers, y in L1. */
+GS_INLINE GS_AVX2 void ytile(const int nv, const float *restrict v, size_t vplane, int c_in, int kh, size_t plane,
+                               size_t tp, const float *restrict wb, size_t taps, const float *restrict bias6,
+                               __m256 y0[GS_CONV_CB][2], __m256 y1[GS_CONV_CB][2]) {
+    __m256 acc[GS_CONV_CB][2];
+    GS_UNROLL
+    for (int j = 0; j < GS_CONV_CB; j++)
+        GS_UNROLL
+        for (int q = 0; q < nv; q++) y0[j][q] = y1[j][q] = _mm256_set1_ps(bias6[j]);
+    for (int xi = 0; xi < WINO27_N; xi++) {
+        mtile(nv, c_in, kh, plane, tp, wb + (size_t)xi * taps * GS_CONV_CB, v + (size_t)xi * vplane, acc);
+        const __m256 a0 = _mm256_set1_ps(wino27_at0[xi]), a1 = _mm256_set1_ps(wino27_at1[xi]);
+        GS_UNROLL
+        for (int j = 0; j < GS_CONV_CB; j++)
+            GS_UNROLL
+            for (int q = 0; q < nv; q++) {
+                y0[j][q] = _mm256_fmadd_ps(a0, acc[j][q], y0[j][q]);
+                y1[j][q] = _mm256_fmadd_ps(a1, acc[j][q], y1[j][q]);
+            }
+    }
+}
+
+/* Lanes [0, n) of the 8-float output vector r of a block (outputs 8r .. 8r + 7). */
+GS_INLINE GS_AVX2 __m256i lane_mask(int n, int r) {
+    static const int32_t lane[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8 * r), _mm256_loadu_si256((const __m256i *)lane));
+}
+
+/* Interleaves y0/y1 back into output order (2t, 2t + 1) and stores the first
+ * n outputs of each of the n_ch channels, rows ldc apart. */
+GS_INLINE GS_AVX2 void store_pairs(const int nv, __m256 y0[GS_CONV_CB][2], __m256 y1[GS_CONV_CB][2], int n_ch,
+                                   int relu, float *restrict dst, size_t ldc, int n) {
+    const __m256 zero = _mm256_setzero_ps();
+    GS_UNROLL
+    for (int j = 0; j < GS_CONV_CB; j++) {
+        if (j >= n_ch) break;
+        float *row = dst + (size_t)j * ldc;
+        GS_UNROLL
+        for (int q = 0; q < nv; q++) {
+            const __m256 ul = _mm256_unpacklo_ps(y0[j][q], y1[j][q]), uh = _mm256_unpackhi_ps(y0[j][q], y1[j][q]);
+            __m256 a = _mm256_permute2f128_ps(ul, uh, 0x20), b = _mm256_permute2f128_ps(ul, uh, 0x31);
+            if (relu) {
+                a = _mm256_max_ps(a, zero);
+                b = _mm256_max_ps(b, zero);
+            }
+            if (n >= 16 * (q + 1)) {
+                _mm256_storeu_ps(row + 16 * q, a);
+                _mm256_storeu_ps(row + 16 * q + 8, b);
+            } else {
+                _mm256_maskstore_ps(row + 16 * q, lane_mask(n, 2 * q), a);
+                _mm256_maskstore_ps(row + 16 * q + 8, lane_mask(n, 2 * q + 1), b);
+            }
+        }
+    }
+}
+
+static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
+    GS_UNROLL
+    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
+}
+
+/* One row's tile blocks from tile 0, the last with as few vectors as cover it. */
+#define GS_BY_TILE_BLOCK(CALL)                                   \
+    do {                                                        \
+        for (int t0 = 0; t0 < tiles; t0 += NT) {                \
+            const int nt = tiles - t0 < NT ? tiles - t0 : NT;   \
+            const int n = w_out - 2 * t0;                       \
+            if (nt > 8) {                                       \
+                CALL(2);                                        \
+            } else {                                            \
+                CALL(1);                                        \
+            }                                                   \
+        }                                                       \
+    } while (0)
+
+/* Loop order: channel block (its packed weights stay in L1/L2), row, tile block. */
+GS_AVX2 void gs_conv2d_wino27_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                                       const float *restrict packed, const float *restrict bias, int c_out, int relu,
+                                       float *restrict out, float *restrict scratch) {
+    const int h_out = hp - kh + 1, w_out = wp - WINO27_R + 1, tiles = wino27_tiles(wp);
+    const size_t tp = wino27_tp(wp), plane = (size_t)hp * tp, vplane = wino27_vplane(c_in, hp, wp);
+    const size_t taps = (size_t)c_in * (size_t)kh, oplane = (size_t)h_out * (size_t)w_out;
+    __m256 y0[GS_CONV_CB][2], y1[GS_CONV_CB][2];
+    float bias6[GS_CONV_CB];
+    wino27_transform(xp, c_in, hp, wp, scratch);
+    for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
+        const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
+        const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
+        block_bias(bias + o0, n_ch, bias6);
+        for (int y = 0; y < h_out; y++) {
+            const float *v = scratch + (size_t)y * tp;
+            float *dst = out + (size_t)o0 * oplane + (size_t)y * w_out;
+#define GS_WINO_TILE(nv)                                                              \
+    ytile(nv, v + t0, vplane, c_in, kh, plane, tp, wb, taps, bias6, y0, y1);          \
+    store_pairs(nv, y0, y1, n_ch, relu, dst + 2 * t0, oplane, n)
+            GS_BY_TILE_BLOCK(GS_WINO_TILE);
+#undef GS_WINO_TILE
+        }
+    }
+}
+
+/* One tile block's running max and min over every output row, then stored. */
+GS_INLINE GS_AVX2 void maxmin_block(const int nv, const float *restrict v, size_t vplane, int c_in, int kh,
+                                      size_t plane, size_t tp, const float *restrict wb, size_t taps, int h_out,
+                                      const float *restrict bias6, int n_ch, int n, float *restrict out_max,
+                                      float *restrict out_min, size_t ldc) {
+    __m256 y0[GS_CONV_CB][2], y1[GS_CONV_CB][2];
+    __m256 mx0[GS_CONV_CB][2], mx1[GS_CONV_CB][2], mn0[GS_CONV_CB][2], mn1[GS_CONV_CB][2];
+    ytile(nv, v, vplane, c_in, kh, plane, tp, wb, taps, bias6, y0, y1);
+    GS_UNROLL
+    for (int j = 0; j < GS_CONV_CB; j++)
+        GS_UNROLL
+        for (int q = 0; q < nv; q++) {
+            mx0[j][q] = mn0[j][q] = y0[j][q];
+            mx1[j][q] = mn1[j][q] = y1[j][q];
+        }
+    for (int y = 1; y < h_out; y++) {
+        ytile(nv, v + (size_t)y * tp, vplane, c_in, kh, plane, tp, wb, taps, bias6, y0, y1);
+        GS_UNROLL
+        for (int j = 0; j < GS_CONV_CB; j++)
+            GS_UNROLL
+            for (int q = 0; q < nv; q++) {
+                mx0[j][q] = _mm256_max_ps(y0[j][q], mx0[j][q]);
+                mn0[j][q] = _mm256_min_ps(y0[j][q], mn0[j][q]);
+                mx1[j][q] = _mm256_max_ps(y1[j][q], mx1[j][q]);
+                mn1[j][q] = _mm256_min_ps(y1[j][q], mn1[j][q]);
+            }
+    }
+    store_pairs(nv, mx0, mx1, n_ch, 0, out_max, ldc, n);
+    store_pairs(nv, mn0, mn1, n_ch, 0, out_min, ldc, n);
+}
+
+/* Loop order: channel block, tile block, rows innermost. */
+GS_AVX2 void gs_conv2d_maxmin_h_wino27_avx2(const float *restrict xp, int c_in, int hp, int wp, int kh,
+                                                const float *restrict packed, const float *restrict bias, int c_out,
+                                                float *restrict out_max, float *restrict out_min,
+                                                float *restrict scratch) {
+    const int h_out = hp - kh + 1, w_out = wp - WINO27_R + 1, tiles = wino27_tiles(wp);
+    const size_t tp = wino27_tp(wp), plane = (size_t)hp * tp, vplane = wino27_vplane(c_in, hp, wp);
+    const size_t taps = (size_t)c_in * (size_t)kh;
+    float bias6[GS_CONV_CB];
+    wino27_transform(xp, c_in, hp, wp, scratch);
+    for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
+        const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
+        const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
+        block_bias(bias + o0, n_ch, bias6);
+        float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
+#define GS_WINO_MAXMIN(nv)                                                                              \
+    maxmin_block(nv, scratch + t0, vplane, c_in, kh, plane, tp, wb, taps, h_out, bias6, n_ch, n, mx + 2 * t0, \
+                 mn + 2 * t0, w_out)
+        GS_BY_TILE_BLOCK(GS_WINO_MAXMIN);
+#undef GS_WINO_MAXMIN
+    }
+}
+#endif
