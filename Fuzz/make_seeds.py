@@ -2,10 +2,17 @@
 
 Stream seeds are small valid inputs of every container and codec StdinSource reads
 (several longer than its 512-byte minimum buffer, so refills happen); model seeds are
-valid models of a few shapes, written by training/gsm_format.py. Each file stays
-under 10 KB so that libFuzzer mutates them quickly.
+valid models of a few shapes. Version-2 model seeds (a graph of named nodes and
+named outputs, Weights/FORMAT.md) are written by training/gsm_format.py's `write_gsm`;
+the version-1 seeds (a layer list and labels), which the loader still reads, by the
+small version-1 writer below, as they were first written. Each file stays under
+10 KB so that libFuzzer mutates them quickly (scripts/fuzz.sh: -max_len=16384).
+`found-*` (valid) and `reject-*` (model errors) model files are inputs kept from fuzz
+runs, their preamble's header length and CRC fixed up as the harness does; this script
+leaves them alone.
 Usage: python3 Fuzz/make_seeds.py   (from the repository root; needs numpy)
 """
+import json
 import math
 import os
 import struct
@@ -17,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "training"))
 
 import numpy as np  # noqa: E402
 
-from gsm_format import DEFAULT_FRONTEND, GENRES, tensors_for_layers, write_gsm  # noqa: E402
+from gsm_format import GENRES, tensors_for_layers, tensors_for_nodes, write_gsm  # noqa: E402
 
 STREAM = os.path.join(ROOT, "Fuzz", "corpus", "stream")
 MODEL = os.path.join(ROOT, "Fuzz", "corpus", "model")
@@ -105,17 +112,63 @@ def stream_seeds():
             f.write(data)
 
 
+# ---------------------------------------------------------------- version 1
+
+# The small CNN's frontend in version 1's words (flat log_floor, top_db, standardize_eps).
+V1_FRONTEND = {
+    "sample_rate": 22050, "n_fft": 2048, "hop_length": 1696, "window": "hann", "n_mels": 128,
+    "fmin": 0.0, "fmax": 11025.0, "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+    "log_floor": 1e-10, "top_db": 80.0, "frames_per_window": 39, "standardize_eps": 1e-5,
+}
+V1_SMALL_FRONTEND = dict(V1_FRONTEND, n_mels=16, frames_per_window=8, n_fft=256, hop_length=128,
+                         sample_rate=8000, fmax=4000.0)
+
+
+def write_gsm_v1(path, layers, tensors, labels, frontend=None, name="gtzan-cnn", metadata=None):
+    """Writes a version-1 model file (a `layers` chain and `labels`), byte for byte as
+    gsm_format.write_gsm did before version 2. No checks: the regressions are invalid."""
+    entries, blobs, offset = [], [], 0
+    names = list(tensors)
+    for tname, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype="<f4")
+        entries.append({"name": tname, "shape": list(data.shape), "dtype": "f32", "offset": offset})
+        blob = data.tobytes()
+        pad = -len(blob) % 64
+        blobs.append(blob)
+        offset += len(blob)
+        if pad and tname != names[-1]:
+            blobs.append(b"\0" * pad)
+            offset += pad
+    header = {
+        "name": name,
+        "labels": list(labels),
+        "frontend": dict(V1_FRONTEND if frontend is None else frontend),
+        "layers": layers,
+        "tensors": entries,
+        "metadata": {k: str(v) for k, v in (metadata or {}).items()},
+    }
+    header_bytes = json.dumps(header, indent=1).encode("utf-8")
+    data_start = (16 + len(header_bytes) + 63) // 64 * 64
+    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + b"".join(blobs)
+    with open(path, "wb") as f:
+        f.write(b"GSTM" + struct.pack("<III", 1, len(header_bytes), zlib.crc32(body) & 0xFFFFFFFF) + body)
+
+
 def random_tensors(layers, rng):
+    return random_named(tensors_for_layers(layers), rng)
+
+
+def random_named(needed, rng):
     tensors = {}
-    for name, shape in tensors_for_layers(layers):
+    for name, shape in needed:
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
         tensors[name] = rng.normal(0, 1 / np.sqrt(fan_in), size=shape).astype(np.float32)
     return tensors
 
 
-def model_seeds():
+def v1_model_seeds():
     rng = np.random.default_rng(5)
-    small_frontend = dict(DEFAULT_FRONTEND, n_mels=16, frames_per_window=8, n_fft=256, hop_length=128, sample_rate=8000, fmax=4000.0)
+    small_frontend = V1_SMALL_FRONTEND
     models = {
         # The smallest accepted network: average the input and map it to the labels.
         "minimal.gsm": ([{"op": "global_avgpool"},
@@ -136,49 +189,195 @@ def model_seeds():
     }
     os.makedirs(MODEL, exist_ok=True)
     for name, (layers, labels, frontend, metadata) in models.items():
-        write_gsm(os.path.join(MODEL, name), layers, random_tensors(layers, rng), labels=labels,
-                  frontend=frontend, name=name[:-4], metadata=metadata)
-    with open(os.path.join(ROOT, "Tests", "EngineTests", "Fixtures", "fixture-random.gsm"), "rb") as src:
-        data = src.read()
-    with open(os.path.join(MODEL, "fixture-random.gsm"), "wb") as f:
-        f.write(data)
+        write_gsm_v1(os.path.join(MODEL, name), layers, random_tensors(layers, rng), labels=labels,
+                     frontend=frontend, name=name[:-4], metadata=metadata)
+    # The small random fixture in both versions (Tests/EngineTests/Fixtures).
+    fixtures = os.path.join(ROOT, "Tests", "EngineTests", "Fixtures")
+    for src, dst in (("fixture-random-v1.gsm", "fixture-random-v1.gsm"), ("fixture-random.gsm", "fixture-random.gsm")):
+        with open(os.path.join(fixtures, src), "rb") as f:
+            data = f.read()
+        with open(os.path.join(MODEL, dst), "wb") as f:
+            f.write(data)
+
+
+# ---------------------------------------------------------------- version 2
+
+SMALL_FRONTEND = {
+    "sample_rate": 8000, "n_fft": 256, "hop_length": 128, "window": "hann", "n_mels": 16,
+    "fmin": 0.0, "fmax": 4000.0, "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+    "compression": {"kind": "db", "floor": 1e-10, "top_db": 80.0},
+    "frames_per_window": 8, "standardize": True, "standardize_eps": 1e-5,
+}
+# musicnn's frontend (log10(1 + 10000 mel), centred frames, no standardisation), miniature.
+MUSICNN_FRONTEND = {
+    "sample_rate": 16000, "n_fft": 512, "hop_length": 256, "window": "hann", "center": True,
+    "n_mels": 12, "fmin": 0.0, "fmax": 8000.0, "mel_scale": "slaney", "mel_norm": "slaney", "power": 2.0,
+    "compression": {"kind": "log10_1p", "k": 10000.0}, "frames_per_window": 10, "standardize": False,
+}
+
+
+class Graph:
+    def __init__(self):
+        self.nodes = []
+
+    def __call__(self, name, op, inputs, **fields):
+        self.nodes.append({"name": name, "op": op, "inputs": list(inputs), **fields})
+        return name
+
+
+def every_op_graph():
+    """Input [1, 16, 8]; every op, several branches, outputs genre + tags + embedding."""
+    g = Graph()
+    x = g("input_bn", "affine", ["input"])
+    # conv -> relu -> affine -> reduce(max, h), each read only by the next: run fused.
+    a = g("a", "conv2d", [x], out_channels=3, kernel=[5, 2], pad=[2, 1, 0, 1])       # [3, 15, 8]
+    a = g("a_relu", "relu", [a])
+    a = g("a_bn", "affine", [a])
+    a = g("a_max", "reduce", [a], kind="max", axis="h")                                # [3, 1, 8]
+    # conv with its own relu straight into the max: fused, no relu/affine nodes.
+    b = g("b", "conv2d", [x], out_channels=2, kernel=[16, 1], relu=True)              # [2, 1, 8]
+    b = g("b_max", "reduce", [b], kind="max", axis="h")
+    # conv -> affine -> max, the affine's output also read elsewhere: not fused.
+    c = g("c", "conv2d", [x], out_channels=1, kernel=[4, 3], pad=[0, 1, 1, 1])        # [1, 13, 8]
+    c = g("c_bn", "affine", [c])
+    cm = g("c_max", "reduce", [c], kind="max", axis="h")                               # [1, 1, 8]
+    front = g("front", "concat", [a, b, cm], axis="c")                                 # [6, 1, 8]
+    mid = g("mid", "conv2d", [front], out_channels=6, kernel=[1, 3], pad=[0, 0, 1, 1])
+    mid = g("mid_relu", "relu", [mid])
+    res = g("res", "add", [mid, front])                                                # [6, 1, 8]
+    mean = g("res_mean", "reduce", [res], kind="mean", axis="w")                       # [6, 1, 1]
+    # A strided pool of the map and a second conv on it.
+    p = g("pool", "maxpool", [c], kernel=[3, 2], stride=[2, 3])                        # [1, 6, 3]
+    p = g("p_conv", "conv2d", [p], out_channels=2, kernel=[2, 2], pad=[1, 0, 0, 1], relu=True)  # [2, 6, 3]
+    p = g("p_pool", "maxpool", [p], kernel=[2, 1])                                     # [2, 3, 3]
+    pm = g("p_max_w", "reduce", [p], kind="max", axis="w")                             # [2, 3, 1]
+    pm = g("p_mean_h", "reduce", [pm], kind="mean", axis="h")                          # [2, 1, 1]
+    gap = g("gap", "global_avgpool", [p])                                              # [2, 1, 1]
+    feat = g("features", "concat", [mean, pm, gap], axis="c")                          # [10, 1, 1]
+    emb = g("embedding", "dense", [feat], out_features=6, relu=True)
+    logits = g("genre_logits", "dense", [emb], out_features=3)
+    g("genre", "softmax", [logits])
+    tags = g("tag_logits", "dense", [p], out_features=4)                               # flattens [2, 3, 3]
+    g("tags", "sigmoid", [tags])
+    outputs = [{"name": "genre", "node": "genre", "labels": ["x", "y", "z"]},
+               {"name": "tags", "node": "tags", "labels": ["t0", "t1", "t2", "t3"]},
+               {"name": "embedding", "node": "embedding"}]
+    return g.nodes, outputs
+
+
+def musicnn_mini_graph():
+    """musicnn's shape (timbral and temporal front branches, residual mid-end, max and
+    mean pooling, dense back-end), with a 12 x 10 input and 1 to 4 channels; outputs
+    tags and embedding, no genre."""
+    g = Graph()
+    x = g("input_bn", "affine", ["input"])
+    branches = []
+    # (name, kernel, pad): timbral kernels span part of the mel axis, temporal ones
+    # only time; TF "same" on an even kernel pads one more after than before.
+    for name, kernel, pad, out in (("timbral_5", [5, 7], [0, 0, 3, 3], 2),
+                                   ("timbral_9", [9, 3], [0, 0, 1, 1], 2),
+                                   ("temporal_6", [1, 6], [0, 0, 2, 3], 1),
+                                   ("temporal_3", [1, 3], [0, 0, 1, 1], 1)):
+        y = g(name, "conv2d", [x], out_channels=out, kernel=kernel, pad=pad)
+        y = g(f"{name}_relu", "relu", [y])
+        y = g(f"{name}_bn", "affine", [y])
+        branches.append(g(f"{name}_max", "reduce", [y], kind="max", axis="h"))
+    front = g("front", "concat", branches, axis="c")                                  # [6, 1, 10]
+    prev, mids = front, []
+    for i in range(2):
+        y = g(f"mid{i}", "conv2d", [prev], out_channels=4, kernel=[1, 7], pad=[0, 0, 3, 3])
+        y = g(f"mid{i}_relu", "relu", [y])
+        y = g(f"mid{i}_bn", "affine", [y])
+        if i > 0:
+            y = g(f"mid{i}_sum", "add", [y, prev])
+        mids.append(y)
+        prev = y
+    features = g("features", "concat", [front] + mids, axis="c")                      # [14, 1, 10]
+    pmax = g("pool_max", "reduce", [features], kind="max", axis="w")
+    pmean = g("pool_mean", "reduce", [features], kind="mean", axis="w")
+    pool = g("pool", "concat", [pmax, pmean], axis="c")                               # [28, 1, 1]
+    pool = g("pool_bn", "affine", [pool])
+    y = g("dense", "dense", [pool], out_features=8)
+    y = g("dense_relu", "relu", [y])
+    y = g("embedding", "affine", [y])
+    y = g("tag_logits", "dense", [y], out_features=5)
+    g("tags", "sigmoid", [y])
+    outputs = [{"name": "tags", "node": "tags", "labels": ["rock", "pop", "jazz", "beat", "guitar"]},
+               {"name": "embedding", "node": "embedding"}]
+    return g.nodes, outputs
+
+
+def v2_model_seeds():
+    rng = np.random.default_rng(7)
+    for fname, (nodes, outputs), frontend in (("v2-every-op.gsm", every_op_graph(), SMALL_FRONTEND),
+                                              ("v2-musicnn-mini.gsm", musicnn_mini_graph(), MUSICNN_FRONTEND)):
+        shape = [1, frontend["n_mels"], frontend["frames_per_window"]]
+        tensors = random_named(tensors_for_nodes(nodes, shape), rng)
+        write_gsm(os.path.join(MODEL, fname), nodes, tensors, frontend=frontend, name=fname[:-4],
+                  metadata={"note": "fuzz seed"}, outputs=outputs)
+        repack(os.path.join(MODEL, fname), compact)
+
+
+# ---------------------------------------------------------------- regressions
+
+def repack(path, edit):
+    """Replaces the JSON header of the model at `path` by `edit(header bytes)`,
+    realigning the tensor data behind it; keeps the file's version."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    version, header_length = struct.unpack("<II", raw[4:12])
+    header = edit(raw[16:16 + header_length])
+    new_length = len(header)
+    data_start = (16 + new_length + 63) // 64 * 64
+    old_start = (16 + header_length + 63) // 64 * 64
+    body = header + b"\0" * (data_start - 16 - new_length) + raw[old_start:]
+    with open(path, "wb") as f:
+        f.write(b"GSTM" + struct.pack("<III", version, new_length, zlib.crc32(body) & 0xFFFFFFFF) + body)
+
+
+def compact(header):
+    """The header as one-line JSON: write_gsm indents it, which doubles a small seed."""
+    return json.dumps(json.loads(header), separators=(",", ":")).encode("utf-8")
+
+
+def set_first_offset(path, offset):
+    """Rewrites the first tensor's offset (0) in the header of the model at `path`."""
+    repack(path, lambda header: header.replace(b'"offset": 0', b'"offset": %d' % offset, 1))
 
 
 def model_regressions():
     """Models that once crashed the loader or made `Network` allocate gigabytes; the
-    loader must now reject each with a model error (Tests/EngineTests/FuzzRegressionTests)."""
+    loader must now reject each with a model error (Tests/EngineTests/FuzzRegressionTests).
+    The version-1 files as first found; `-v2` ones the same in version 2."""
     rng = np.random.default_rng(6)
-    small_frontend = dict(DEFAULT_FRONTEND, n_mels=16, frames_per_window=8, n_fft=256, hop_length=128, sample_rate=8000, fmax=4000.0)
     layers = [{"op": "global_avgpool"},
               {"op": "dense", "name": "fc", "in_features": 1, "out_features": 3, "relu": False},
               {"op": "softmax"}]
     # A tensor offset near Int.max, a multiple of 64: `data_start + offset` overflowed.
     path = os.path.join(MODEL, "regress-offset-overflow.gsm")
-    write_gsm(path, layers, random_tensors(layers, rng), labels=["a", "b", "c"], frontend=small_frontend,
-              name="offset-overflow", metadata={})
-    with open(path, "rb") as f:
-        raw = f.read()
-    header_length = struct.unpack("<I", raw[8:12])[0]
-    header = raw[16:16 + header_length].replace(b'"offset": 0', b'"offset": 9223372036854775744')
-    new_length = len(header)
-    # The header grew: realign the tensor data behind it as the format requires.
-    data_start = (16 + new_length + 63) // 64 * 64
-    old_start = (16 + header_length + 63) // 64 * 64
-    body = header + b"\0" * (data_start - 16 - new_length) + raw[old_start:]
-    with open(path, "wb") as f:
-        f.write(b"GSTM" + struct.pack("<III", 1, new_length, zlib.crc32(body) & 0xFFFFFFFF) + body)
+    tensors = random_tensors(layers, rng)
+    write_gsm_v1(path, layers, tensors, labels=["a", "b", "c"], frontend=V1_SMALL_FRONTEND,
+                 name="offset-overflow", metadata={})
+    set_first_offset(path, 9223372036854775744)
+    path = os.path.join(MODEL, "regress-offset-overflow-v2.gsm")
+    write_gsm(path, layers, tensors, labels=["a", "b", "c"], frontend=SMALL_FRONTEND, name="offset-overflow", metadata={})
+    set_first_offset(path, 9223372036854775744)
     # 9 KB asking for a 200-channel map of 256 x 4096: 840 MB for each of Network's two
     # activation buffers.
-    big_frontend = dict(DEFAULT_FRONTEND, n_mels=256, frames_per_window=4096)
+    big_frontend = dict(V1_FRONTEND, n_mels=256, frames_per_window=4096)
     layers = [{"op": "conv3x3", "name": "wide", "in_channels": 1, "out_channels": 200, "relu": True},
               {"op": "global_avgpool"},
               {"op": "dense", "name": "fc", "in_features": 200, "out_features": 2, "relu": False},
               {"op": "softmax"}]
-    write_gsm(os.path.join(MODEL, "regress-huge-feature-map.gsm"), layers, random_tensors(layers, rng),
+    tensors = random_tensors(layers, rng)
+    write_gsm_v1(os.path.join(MODEL, "regress-huge-feature-map.gsm"), layers, tensors,
+                 labels=["a", "b"], frontend=big_frontend, name="huge-feature-map", metadata={})
+    write_gsm(os.path.join(MODEL, "regress-huge-feature-map-v2.gsm"), layers, tensors,
               labels=["a", "b"], frontend=big_frontend, name="huge-feature-map", metadata={})
 
 
 if __name__ == "__main__":
     stream_seeds()
-    model_seeds()
+    v1_model_seeds()
+    v2_model_seeds()
     model_regressions()

@@ -95,7 +95,9 @@ final class FuzzRegressionTests: XCTestCase {
     /// Version-2 seeds may have no `genre` output (tags and an embedding only), so the
     /// network is run and its outputs read with `values(of:)`, not `probabilities(for:into:)`.
     func testModelSeedsLoadAndRun() throws {
-        let seeds = try Self.corpus("model").filter { !$0.lastPathComponent.hasPrefix("regress-") }
+        let seeds = try Self.corpus("model").filter {
+            !$0.lastPathComponent.hasPrefix("regress-") && !$0.lastPathComponent.hasPrefix("reject-")
+        }
         XCTAssertGreaterThanOrEqual(seeds.count, 4)
         var versions = Set<UInt32>(), withoutGenre = 0
         for url in seeds {
@@ -127,12 +129,31 @@ final class FuzzRegressionTests: XCTestCase {
                 withoutGenre += 1
                 XCTAssertEqual(network.labelCount, 0, name)
             }
+            if name == "v2-every-op.gsm" {
+                // Its conv -> relu -> affine -> reduce(max, h) chain and its conv(relu) ->
+                // reduce(max, h) run fused; the chain whose affine has a second reader does not.
+                XCTAssertEqual(network.steps.filter { $0.kind == .convMaxOverH }.map(\.name), ["a_max", "b_max"], name)
+            }
             if let tags = model.output(ModelOutput.tags) {
                 XCTAssertTrue(network.values(of: tags).allSatisfy { $0 >= 0 && $0 <= 1 }, "\(name): tags")
             }
         }
         XCTAssertEqual(versions, [1, 2], "the corpus keeps seeds of both versions")
         XCTAssertGreaterThanOrEqual(withoutGenre, 1, "a seed without a genre output")
+    }
+
+    /// `reject-*` inputs are ones the fuzzer found reaching the graph and output checks
+    /// (kept, preamble fixed up, to start later runs there): each must be a model error.
+    func testRejectInputsGiveModelErrors() throws {
+        let rejects = try Self.corpus("model").filter { $0.lastPathComponent.hasPrefix("reject-") }
+        XCTAssertGreaterThanOrEqual(rejects.count, 1)
+        for url in rejects {
+            XCTAssertThrowsError(try load(url), url.lastPathComponent) { error in
+                guard case .model? = error as? EngineError else {
+                    return XCTFail("\(url.lastPathComponent): expected a model error, got \(error)")
+                }
+            }
+        }
     }
 
     /// Every stream seed is a valid stream and decodes to the end, through the smallest buffer.
