@@ -41,6 +41,7 @@ import soundfile  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+BACKBONE = os.path.join(ROOT, "Weights", "msd-musicnn.gsm")
 sys.path.insert(0, os.path.join(ROOT, "training"))
 
 
@@ -128,7 +129,7 @@ def musicnn_main(argv):
     import tensorflow as tf
     from convert_musicnn import build_tf_graph
     sess, x, is_training, outputs = build_tf_graph(threads=1)
-    print(f"peers musicnn: TensorFlow {tf.__version__} (1 thread) vs genre-stream --model msd-musicnn; CPU {cpu_name()}")
+    print(f"peers musicnn: TensorFlow {tf.__version__} (1 thread) vs genre-stream --model Weights/msd-musicnn.gsm; CPU {cpu_name()}")
     stereo, clip_rate = looped_clip(args.clip, args.minutes)
     mono16 = librosa.resample(stereo.mean(axis=1), orig_sr=clip_rate, target_sr=16000, res_type="soxr_hq")
     mel = librosa.feature.melspectrogram(y=mono16, sr=16000, n_fft=512, hop_length=256, n_mels=96)
@@ -147,7 +148,7 @@ def musicnn_main(argv):
         for k in range(args.windows):
             sess.run(outputs["tags"], {x: patches[k % len(patches)][None], is_training: False})
         best = min(best, (own_cpu() - start) / args.windows)
-    gs_window = gs_network_ms(args.binary, "msd-musicnn", args.windows)
+    gs_window = gs_network_ms(args.binary, BACKBONE, args.windows)
     rows.append(("backbone per window, TensorFlow 1 thread", best, gs_window, "ms CPU"))
 
     # 2. End to end on the same audio: musicnn's pipeline (librosa mel + TF, 1 thread) on
@@ -155,7 +156,7 @@ def musicnn_main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         raw_path = os.path.join(tmp, "stream.raw")
         (np.clip(mono16, -1, 1) * 32767).round().astype("<i2").tofile(raw_path)
-        gs = run_genre_stream(args.binary, ["--model", "msd-musicnn", "-f", "S16_LE", "-r", "16000", "-c", "1",
+        gs = run_genre_stream(args.binary, ["--model", BACKBONE, "-f", "S16_LE", "-r", "16000", "-c", "1",
                                             "--output", "jsonl"], raw_path)
         start = own_cpu()
         y = np.fromfile(raw_path, dtype="<i2").astype(np.float32) / 32768
@@ -165,7 +166,7 @@ def musicnn_main(argv):
         peer = own_cpu() - start
         rows.append((f"raw S16 16 kHz mono {seconds:.0f} s, librosa + TensorFlow", peer, gs, "s CPU"))
     print_rows(rows)
-    print(f"\ngenre-stream --model msd-musicnn end to end on raw 16 kHz PCM: {seconds / gs:.0f}x faster than real time (CPU time)")
+    print(f"\ngenre-stream --model Weights/msd-musicnn.gsm end to end on raw 16 kHz PCM: {seconds / gs:.0f}x faster than real time (CPU time)")
     return rows
 
 

@@ -10,7 +10,7 @@ Subcommands (the first argument; `mel` when none is given):
           file's parent directory name (gtzan-audio/<split>/<genre>/<id>.ogg).
   stream  the simulated radio (training/stream_benchmark.py): valid audio tracks back
           to back through the binary; raw vs smoothed window accuracy and the delay
-          before the label follows a genre change, per --switch-probability.
+          before the label follows a genre change, per --smooth-seconds.
 
 Examples (from the repository root):
   python3 training/evaluate.py mel --model Weights/genre-cnn.gsm --split valid

@@ -7,11 +7,12 @@ stream, pipes it into `genre-stream --output jsonl` as raw float PCM, and report
 - smoothed window accuracy (the label genre-stream prints),
 - the mean delay, in windows, before each label follows a change of genre.
 A window's true genre is the genre of the track under its midpoint.
-With --switch-probabilities it runs one pass per value, to tune the smoother.
+With --smooth-seconds it runs one pass per time constant, to tune the smoother
+(training/radio_benchmark.py is the realistic stream: songs of minutes, talk between them).
 
 Usage:
   python3 training/stream_benchmark.py [--audio DIR] [--binary PATH] [--model GSM]
-      [--switch-probabilities 0.01,0.05,0.1] [--seed 0]
+      [--smooth-seconds 6,30,60] [--seed 0]
 """
 import argparse
 import json
@@ -94,8 +95,8 @@ def score(windows, bounds):
             "raw_delay": mean_delay("raw_label"), "smoothed_delay": mean_delay("label")}
 
 
-def benchmark(audio_dir, binary, model=None, switch_probabilities=(0.05,), seed=0, log=print):
-    """Builds the simulated radio and scores each switch probability; returns (description, rows)."""
+def benchmark(audio_dir, binary, model=None, switch_probabilities=(60.0,), seed=0, log=print):
+    """Builds the simulated radio and scores each smoothing time constant (seconds); returns (description, rows)."""
     tracks = load_tracks(audio_dir, seed)
     stream, bounds = build_stream(tracks)
     changes = sum(1 for a, b in zip(bounds, bounds[1:]) if a[2] != b[2])
@@ -106,14 +107,14 @@ def benchmark(audio_dir, binary, model=None, switch_probabilities=(0.05,), seed=
     extra = ["--model", model] if model else []
     rows = []
     for p in switch_probabilities:
-        s = score(run_binary(binary, stream, extra + ["--switch-probability", str(p)]), bounds)
+        s = score(run_binary(binary, stream, extra + ["--smooth-seconds", str(p)]), bounds)
         s["switch_probability"] = p
         rows.append(s)
         log(format_row(s))
     return description, rows
 
 
-HEADER = "switch_p  windows  raw_acc  smoothed_acc  gain  raw_delay  smoothed_delay"
+HEADER = "smooth_s  windows  raw_acc  smoothed_acc  gain  raw_delay  smoothed_delay"
 
 
 def format_row(s):
@@ -127,15 +128,15 @@ def main():
     parser.add_argument("--audio", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-audio", "valid"))
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
     parser.add_argument("--model", help="model file (default: the binary's built-in model)")
-    parser.add_argument("--switch-probabilities", default="0.05",
-                        help="comma-separated values of --switch-probability to compare")
+    parser.add_argument("--smooth-seconds", default="60",
+                        help="comma-separated values of --smooth-seconds to compare")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--card", action="store_true",
                         help="also record the table in Weights/README.md (between the evaluate:stream markers)")
     args = parser.parse_args()
     if not os.path.isdir(args.audio):
         sys.exit(f"stream_benchmark: no audio directory at {args.audio}")
-    probabilities = [float(v) for v in args.switch_probabilities.split(",")]
+    probabilities = [float(v) for v in args.smooth_seconds.split(",")]
     description, rows = benchmark(args.audio, args.binary, args.model, probabilities, args.seed)
     if args.card:
         from evaluate import README, write_section

@@ -8,10 +8,10 @@ static const unsigned char small_model_bytes[] = {
 };
 
 static const unsigned char musicnn_model_bytes[] = {
-#embed "../../Weights/msd-musicnn.gsm"
+#embed "../../Weights/genre-musicnn.gsm"
 };
 
-const unsigned char *gs_default_model_bytes(void) { return small_model_bytes; }
-size_t gs_default_model_size(void) { return sizeof small_model_bytes; }
+const unsigned char *gs_small_model_bytes(void) { return small_model_bytes; }
+size_t gs_small_model_size(void) { return sizeof small_model_bytes; }
 const unsigned char *gs_musicnn_model_bytes(void) { return musicnn_model_bytes; }
 size_t gs_musicnn_model_size(void) { return sizeof musicnn_model_bytes; }

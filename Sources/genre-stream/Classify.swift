@@ -25,10 +25,10 @@ struct Classify: ParsableCommand {
     @Option(name: [.customShort("D"), .customLong("device")], help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
     var device: String?
 
-    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: small.", valueName: "name|path"))
+    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: musicnn.", valueName: "name|path"))
     var model: String?
 
-    @Flag(help: ArgumentHelp("Also print the model's free tags (msd-musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))
+    @Flag(help: ArgumentHelp("Also print the model's free tags (musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))
     var tags = false
 
     @Option(name: .customLong("top-tags"), help: ArgumentHelp("Tags listed per line in the human format.", valueName: "n"))
@@ -53,9 +53,13 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("Smoothing of the label over windows: 'hmm' (an HMM forward filter) or 'off'.", valueName: "mode"))
     var smooth: String = "hmm"
 
-    @Option(name: .customLong("switch-probability"),
-            help: ArgumentHelp("For --smooth hmm: prior chance that the genre changes between two windows (0 < p < 1); higher follows changes sooner.", valueName: "p"))
-    var switchProbability: Double = Smoother.Settings().switchProbability
+    @Option(name: .customLong("smooth-seconds"),
+            help: ArgumentHelp("For --smooth hmm: the time constant, in seconds, over which the belief in the genre playing fades without new evidence; shorter follows changes sooner, longer holds the label steadier. The same whatever --hop-seconds.", valueName: "seconds"))
+    var smoothSeconds: Double = Smoother.defaultTimeConstant
+
+    @Option(name: .customLong("evidence-weight"),
+            help: ArgumentHelp("For --smooth hmm: each window's probabilities count as p^w; below 1 a single confident odd window moves the label less (0 < w <= 1).", valueName: "w"))
+    var evidenceWeight: Double = Smoother.defaultEvidenceWeight
 
     @Option(help: ArgumentHelp("Stop each input after this many seconds of audio.", valueName: "seconds"))
     var duration: Double?
@@ -80,7 +84,8 @@ struct Classify: ParsableCommand {
         if !silenceDB.isFinite { throw ValidationError("--silence-db must be a number of dBFS") }
         if let hopSeconds, !(hopSeconds > 0) { throw ValidationError("--hop-seconds must be greater than 0") }
         if smooth != "hmm" && smooth != "off" { throw ValidationError("unknown --smooth '\(smooth)'; use hmm or off") }
-        if !(switchProbability > 0 && switchProbability < 1) { throw ValidationError("--switch-probability must be between 0 and 1") }
+        if !(evidenceWeight > 0 && evidenceWeight <= 1) { throw ValidationError("--evidence-weight must be in (0, 1]") }
+        if !(smoothSeconds > 0 && smoothSeconds.isFinite) { throw ValidationError("--smooth-seconds must be a number of seconds greater than 0") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be greater than 0") }
     }
 
@@ -114,7 +119,7 @@ struct Classify: ParsableCommand {
         let writer = LineWriter()
         let settings = PipelineSettings(
             hopFrames: hopFrames, silenceDBFS: silenceDB,
-            smoothing: smooth == "off" ? nil : Smoother.Settings(switchProbability: switchProbability),
+            smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
         let pipeline = try Pipeline(network: Network(model: model), settings: settings, formatter: formatter, writer: writer)
         if let header = formatter.headerLine { try writer.write(line: header) }

@@ -12,7 +12,7 @@ struct Features: ParsableCommand {
             Without --outputs: the frontend's frames, [n_mels, frames] (before any window clamp or \
             standardisation). With --outputs: one row per whole window, [windows, columns]: the window's \
             level in dBFS first if --level, then the named outputs' values in the order given \
-            (e.g. --model msd-musicnn --outputs embedding,tag_logits: 200 + 50 columns).
+            (e.g. --outputs embedding,tag_logits: 200 + 50 columns).
             """)
 
     @Argument(help: ArgumentHelp("Audio file to analyse.", valueName: "file"))

@@ -14,7 +14,7 @@ struct Models: ParsableCommand {
         let code = Runner.exitCode {
             var rows: [(String, ModelFile)] = try ModelFile.BuiltIn.allCases.map { ($0.rawValue, try ModelFile.embedded($0)) }
             if let model { rows.append((model, try ModelFile.load(path: model))) }
-            for (name, file) in rows { print(Models.describe(name, file, isDefault: name == ModelFile.BuiltIn.small.rawValue)) }
+            for (name, file) in rows { print(Models.describe(name, file, isDefault: name == ModelFile.BuiltIn.standard.rawValue)) }
             return 0
         }
         if code != 0 { throw ExitCode(code) }

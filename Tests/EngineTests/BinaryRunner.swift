@@ -34,7 +34,22 @@ enum Binary {
     static var underValgrind: Bool { ProcessInfo.processInfo.environment["GENRE_STREAM_TEST_VALGRIND"] == "1" }
 
     /// The program and arguments that run genre-stream with `arguments`.
+    /// The tests of input handling, signals, formats and exit codes classify with the
+    /// small model unless they name one: they test the engine around the model, their
+    /// synthetic test signals are (rightly) not music to the default model, and the
+    /// small model keeps them fast under valgrind. The default model's own end-to-end
+    /// cases name it (`MusicnnTests`, `DefaultModelTests`).
+    static func withModel(_ arguments: [String]) -> [String] {
+        let subcommands: Set<String> = ["features", "bench", "models", "help"]
+        if arguments.contains("--model") || arguments.first.map(subcommands.contains) == true
+            || arguments.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "--version" }) {
+            return arguments
+        }
+        return ["--model", "small"] + arguments
+    }
+
     static func command(_ arguments: [String]) -> (executable: URL, arguments: [String]) {
+        let arguments = withModel(arguments)
         guard underValgrind else { return (url, arguments) }
         return (URL(fileURLWithPath: "/usr/bin/valgrind"),
                 ["--quiet", "--leak-check=full", "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",

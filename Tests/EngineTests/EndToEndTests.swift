@@ -221,7 +221,7 @@ final class EndToEndTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("gs-features-\(getpid()).npy")
         defer { try? FileManager.default.removeItem(at: out) }
         let demo = Binary.repositoryRoot.appendingPathComponent("demo/hungarian_dance_5-us_army_strings.ogg").path
-        let run = try Binary.run(["features", demo, "-o", out.path])
+        let run = try Binary.run(["features", demo, "-o", out.path, "--model", "small"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let data = try Data(contentsOf: out)
         XCTAssertEqual(Array(data.prefix(6)), [0x93] + Array("NUMPY".utf8))

@@ -40,18 +40,22 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(model.labels.count, 10)
         XCTAssertEqual(model.frontend.hopLength, 1696)
         XCTAssertEqual(model.tensors["conv2.weight"]?.count, 6 * 4 * 9)
-        let embedded = try ModelFile.embedded()
+        let embedded = try ModelFile.embedded(.small)
         XCTAssertEqual(embedded.frontend.sampleRate, 22050)
         XCTAssertEqual(embedded.labels.last, "rock")
+        XCTAssertEqual(try ModelFile.embedded().labels.suffix(3), ["rock", "speech", "other"], "the default: musicnn with its genre head")
     }
 
-    func testEmbeddedModelIsWeightsGenreCNN() throws {
-        let shipped = try ModelFile.load(path: Binary.repositoryRoot.appendingPathComponent("Weights/genre-cnn.gsm").path)
-        let embedded = try ModelFile.embedded()
-        XCTAssertEqual(embedded.name, shipped.name)
-        XCTAssertEqual(embedded.nodes, shipped.nodes)
-        XCTAssertEqual(embedded.outputs, shipped.outputs)
-        XCTAssertEqual(embedded.tensors, shipped.tensors, "the binary carries the model in Weights/")
+    func testEmbeddedModelsAreWeights() throws {
+        for (builtIn, file) in [(ModelFile.BuiltIn.small, "genre-cnn.gsm"), (.musicnn, "genre-musicnn.gsm")] {
+            let shipped = try ModelFile.load(path: Binary.repositoryRoot.appendingPathComponent("Weights/" + file).path)
+            let embedded = try ModelFile.embedded(builtIn)
+            XCTAssertEqual(embedded.name, shipped.name)
+            XCTAssertEqual(embedded.nodes, shipped.nodes)
+            XCTAssertEqual(embedded.outputs, shipped.outputs)
+            XCTAssertEqual(embedded.tensors, shipped.tensors, "the binary carries \(file) from Weights/")
+        }
+        XCTAssertEqual(try ModelFile.embedded().name, "genre-musicnn")
     }
 
     func testCRCMatchesZlibCheckValue() {

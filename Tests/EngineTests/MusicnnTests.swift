@@ -7,7 +7,10 @@ import XCTest
 /// librosa frontend (fixtures from scripts/make_musicnn_fixtures.py, which needs
 /// TensorFlow; these tests do not).
 final class MusicnnTests: XCTestCase {
+    /// The shipped default: musicnn's backbone (its tags and embedding checked here) with the genre head.
     private var model: ModelFile { get throws { try ModelFile.embedded(.musicnn) } }
+    /// The backbone alone, as converted: tags and embedding, no genre output.
+    private var backbonePath: String { Binary.repositoryRoot.appendingPathComponent("Weights/msd-musicnn.gsm").path }
 
     /// Embedding within 1e-4 relative (of the vector's largest value) and tags within
     /// 1e-4 absolute, on 2 seeded and 4 real patches (musicnn's own extractor's inputs).
@@ -46,9 +49,14 @@ final class MusicnnTests: XCTestCase {
         XCTAssertEqual(model.frontend.compression, .log10OnePlus(k: 10000))
         XCTAssertNil(model.frontend.standardizeEps)
         XCTAssertEqual(model.output(ModelOutput.tags)?.labels?.count, 50)
-        XCTAssertNil(model.output(ModelOutput.genre))
-        XCTAssertEqual(model.parameterCount, 787_159)
-        XCTAssertEqual(Double(model.flopsPerWindow) / 1e9, 2.797, accuracy: 0.001)
+        XCTAssertEqual(model.labels, ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae",
+                                      "rock", "speech", "other"])
+        let backbone = try ModelFile.load(path: backbonePath)
+        XCTAssertNil(backbone.output(ModelOutput.genre))
+        XCTAssertEqual(backbone.parameterCount, 787_159)
+        XCTAssertEqual(Double(backbone.flopsPerWindow) / 1e9, 2.797, accuracy: 0.001)
+        // The head adds its weights on top of the same backbone.
+        for (name, values) in backbone.tensors { XCTAssertEqual(model.tensors[name], values, name) }
         // Its five front-end convolutions run fused with their max over frequency.
         XCTAssertEqual(Network(model: model).steps.filter { $0.kind == .convMaxOverH }.count, 5)
     }
@@ -126,24 +134,73 @@ final class MusicnnTests: XCTestCase {
         let labels = try XCTUnwrap(try model.output(ModelOutput.tags)?.labels)
         var bytes = Data(capacity: samples.count * 4)
         for v in samples { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        let run = try Binary.run(["--model", "msd-musicnn", "--output", "jsonl", "-f", "FLOAT_LE", "-r", "16000", "-c", "1"], stdin: bytes)
+        // The backbone file alone (tags only, a note on stderr) and the default model with --tags.
+        for arguments in [["--model", backbonePath], ["--model", "musicnn", "--tags"]] {
+        let run = try Binary.run(arguments + ["--output", "jsonl", "-f", "FLOAT_LE", "-r", "16000", "-c", "1"], stdin: bytes)
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("no genre output"), run.stderr)
+        XCTAssertEqual(run.stderr.contains("no genre output"), arguments.count == 2, run.stderr)
         let windows = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(windows.count, 2, run.stdout)
         for (w, window) in windows.prefix(2).enumerated() {
-            XCTAssertTrue(window["label"] is NSNull)
+            XCTAssertEqual(window["label"] is NSNull, arguments.count == 2)
             let tags = try XCTUnwrap(window["tags"] as? [String: Double])
             XCTAssertEqual(tags.count, 50)
             for (i, label) in labels.enumerated() {
                 XCTAssertEqual(try XCTUnwrap(tags[label]), Double(expected[w * 50 + i]), accuracy: 1e-4, "window \(w) tag \(label)")
             }
         }
+        }
     }
 
     func testSmallModelPrintsTagsOnlyWhenItHasThem() throws {
-        let run = try Binary.run(["--tags", "-r", "16000"], stdin: Data(count: 32000 * 4))
+        let run = try Binary.run(["--model", "small", "--tags", "-r", "16000"], stdin: Data(count: 32000 * 4))
         XCTAssertEqual(run.status, 64, run.stderr)
         XCTAssertTrue(run.stderr.contains("no tags output"), run.stderr)
+    }
+}
+
+/// The default model through the binary on what a radio monitor meets: music gets a
+/// genre, speech gets `speech`, tones and noise get `other`, and none of those feed
+/// the genre belief.
+final class DefaultModelTests: XCTestCase {
+    private func labels(_ arguments: [String], stdin: Data? = nil) throws -> [String] {
+        let run = try Binary.run(["--model", "musicnn", "--output", "jsonl", "--smooth", "off"] + arguments, stdin: stdin)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return try run.lines.map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["label"] as! String
+        }
+    }
+
+    func testClassicalDemoIsClassical() throws {
+        let demo = Binary.repositoryRoot.appendingPathComponent("demo/hungarian_dance_5-us_army_strings.ogg").path
+        let got = try labels([demo])
+        XCTAssertEqual(got.count, 15)
+        XCTAssertGreaterThanOrEqual(got.filter { $0 == "classical" }.count, 12, "\(got)")
+    }
+
+    func testReadSpeechIsSpeech() throws {
+        let clip = try Fixtures.requireSharedData().appendingPathComponent("demo/speech-librispeech_198-209-0000.ogg").path
+        let got = try labels([clip])
+        XCTAssertEqual(got.count, 5)
+        XCTAssertEqual(Set(got), ["speech"], "\(got)")
+    }
+
+    func testToneHumAndNoiseAreOther() throws {
+        let rate = 16000, n = 12 * rate
+        var random = SeededRandom(seed: 4)
+        let tone = (0..<n).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / Double(rate))) }
+        let hum = (0..<n).map { i -> Float in
+            let t = Double(i) / Double(rate)
+            var sum = 0.0
+            for h in 1...5 { sum += 0.15 / Double(h) * sin(2 * Double.pi * 50 * Double(h) * t) }
+            return Float(sum)
+        }
+        let noise = (0..<n).map { _ in Float.random(in: -0.03...0.03, using: &random) }  // about -35 dBFS
+        for (name, signal) in [("1 kHz tone", tone), ("50 Hz hum", hum), ("white noise", noise)] {
+            let got = try labels(["-r", String(rate)], stdin: Data(TestAudio.s16(signal)))
+            XCTAssertEqual(got.count, 4, name)
+            XCTAssertEqual(got.filter { Pipeline.nonMusicLabels.contains($0) }.count, got.count, "\(name): \(got)")
+        }
     }
 }

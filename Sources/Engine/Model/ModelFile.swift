@@ -36,21 +36,24 @@ public struct ModelFile: Sendable {
 
     /// The models compiled into the binary (Weights/ at build time), by name.
     public enum BuiltIn: String, CaseIterable, Sendable {
-        /// Weights/genre-cnn.gsm: the small CNN trained on GTZAN, the default.
+        /// Weights/genre-musicnn.gsm: musicnn's MSD network with a genre head, its tags
+        /// and embedding: the default.
+        case musicnn
+        /// Weights/genre-cnn.gsm: the small CNN trained on GTZAN, for the weakest boards.
         case small
-        /// Weights/msd-musicnn.gsm: musicnn's MSD network and its 50 tags.
-        case musicnn = "msd-musicnn"
+
+        public static let standard = BuiltIn.musicnn
 
         var bytes: UnsafeRawBufferPointer {
             switch self {
-            case .small: return UnsafeRawBufferPointer(start: gs_default_model_bytes(), count: gs_default_model_size())
+            case .small: return UnsafeRawBufferPointer(start: gs_small_model_bytes(), count: gs_small_model_size())
             case .musicnn: return UnsafeRawBufferPointer(start: gs_musicnn_model_bytes(), count: gs_musicnn_model_size())
             }
         }
     }
 
     /// The default model compiled into the binary.
-    public static func embedded() throws -> ModelFile { try embedded(.small) }
+    public static func embedded() throws -> ModelFile { try embedded(.standard) }
 
     public static func embedded(_ model: BuiltIn) throws -> ModelFile {
         let bytes = model.bytes

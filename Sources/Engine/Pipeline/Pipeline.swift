@@ -37,6 +37,10 @@ public final class Pipeline {
     private let converter: MonoConverter
     private let genre: ModelOutput?
     private let tags: ModelOutput?
+    /// Indices of the genre output's music labels (all but `speech` and `other`), which the smoother follows.
+    private let genreIndices: [Int]
+    /// The music labels' probabilities of one window, renormalised: the smoother's evidence.
+    private var genreEvidence: [Float]
     private var pendingGaps = 0
     private var sourceName = ""
 
@@ -48,9 +52,15 @@ public final class Pipeline {
         let frontendSettings = network.model.frontend
         frontend = try MelFrontend(settings: frontendSettings)
         assembler = WindowAssembler(settings: frontendSettings, hopFrames: settings.hopFrames)
-        smoother = Smoother(labelCount: max(network.labelCount, 1), settings: settings.smoothing ?? Smoother.Settings())
-        converter = MonoConverter(outputRate: frontendSettings.sampleRate)
         genre = network.model.output(ModelOutput.genre)
+        let labels = genre?.labels ?? []
+        genreIndices = labels.indices.filter { !Pipeline.nonMusicLabels.contains(labels[$0]) }
+        genreEvidence = [Float](repeating: 0, count: max(genreIndices.count, 1))
+        // The smoother's time constant is in seconds; its step is this run's window hop.
+        var smoothing = settings.smoothing ?? Smoother.Settings()
+        smoothing.hopSeconds = Double(settings.hopFrames * frontendSettings.hopLength) / Double(frontendSettings.sampleRate)
+        smoother = Smoother(labelCount: max(genreIndices.count, 1), settings: smoothing)
+        converter = MonoConverter(outputRate: frontendSettings.sampleRate)
         let tags = network.model.output(ModelOutput.tags)
         guard genre != nil || tags != nil else {
             throw EngineError.model("model \(network.model.name) has neither a genre nor a tags output; nothing to print")
@@ -60,6 +70,10 @@ public final class Pipeline {
         }
         self.tags = settings.tags || genre == nil ? tags : nil
     }
+
+    /// Labels of a genre output that are not music: a window whose top label is one of
+    /// them is reported as such and never feeds the genre belief (nor does silence).
+    public static let nonMusicLabels: Set<String> = ["speech", "other"]
 
     /// What a run of one source produced.
     public struct Summary: Sendable {
@@ -119,6 +133,7 @@ public final class Pipeline {
         summary.windows += 1
         let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
         if window.levelDBFS < settings.silenceDBFS {
+            smoother.advance()
             let result = WindowResult(
                 source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
                 label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
@@ -140,8 +155,16 @@ public final class Pipeline {
         var raw = 0
         for i in 1..<p.count where p[i] > p[raw] { raw = i }
         let smoothed: (label: Int, confidence: Double)
-        if settings.smoothing != nil {
-            smoothed = smoother.update(p)
+        if genreIndices.count < p.count && !genreIndices.contains(raw) {
+            // Speech or other: reported as it is; time passes for the genre belief.
+            smoother.advance()
+            smoothed = (raw, Double(p[raw]))
+        } else if settings.smoothing != nil {
+            var total: Float = 0
+            for (k, i) in genreIndices.enumerated() { genreEvidence[k] = p[i]; total += p[i] }
+            for k in genreEvidence.indices { genreEvidence[k] /= max(total, .leastNormalMagnitude) }
+            let s = genreEvidence.withUnsafeBufferPointer { smoother.update($0) }
+            smoothed = (genreIndices[s.label], s.confidence)
         } else {
             smoothed = (raw, Double(p[raw]))
         }

@@ -1,0 +1,100 @@
+"""Scores a model file end to end, through the genre-stream binary: audio files in,
+JSONL lines out, with smoothing off (each window's own label).
+
+Music sets: valid (../shared/data/gtzan-audio/valid) and realworld
+(../shared/data/realworld, validation only): window accuracy (the raw label of each
+non-silent window against the file's genre), track accuracy (the genre with the
+largest summed log-probability over the file's windows, among the ten genres) and
+balanced track accuracy, and the share of music windows labelled speech or other.
+Non-music sets: nonmusic-heldout (the half of ../shared/data/nonmusic that
+train_head.py does not fit on) and the LibriSpeech demo clip: the share of windows
+not given a genre. --degrade u8_8k (arecord's default, U8 at 8 kHz, made with sox)
+scores the same files band-limited.
+Usage: python3 training/evaluate_binary.py [--model NAME|PATH] [--sets valid,realworld,nonmusic-heldout]
+                                           [--degrade u8_8k] [--binary PATH]
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+
+
+def files(set_name):
+    if set_name == "valid":
+        base = os.path.join(DATA, "gtzan-audio", "valid")
+        return [(g, os.path.join(base, g, f)) for g in sorted(os.listdir(base)) for f in sorted(os.listdir(os.path.join(base, g)))]
+    if set_name == "realworld":
+        rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(DATA, "realworld", "labels.tsv"))][1:]
+        return [(r[1], os.path.join(DATA, "realworld", r[0])) for r in rows]
+    if set_name == "nonmusic-heldout":
+        rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(DATA, "nonmusic", "labels.tsv"))][1:]
+        out = []
+        for r in rows:
+            name = r[1] + "__" + os.path.splitext(os.path.basename(r[0]))[0]
+            if int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1:
+                out.append((r[1], os.path.join(DATA, "nonmusic", r[0])))
+        out.append(("speech", os.path.join(DATA, "demo", "speech-librispeech_198-209-0000.ogg")))
+        return out
+    raise ValueError(set_name)
+
+
+def run(binary, model, path, degrade):
+    with tempfile.TemporaryDirectory() as tmp:
+        if degrade == "u8_8k":
+            wav = os.path.join(tmp, "x.wav")
+            subprocess.run(["sox", path, "-r", "8000", "-e", "unsigned-integer", "-b", "8", "-c", "1", wav], check=True)
+            path = wav
+        out = subprocess.run([binary, "--output", "jsonl", "--smooth", "off"] + (["--model", model] if model else []) + [path],
+                             capture_output=True, text=True)
+    return [json.loads(l) for l in out.stdout.splitlines()]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=None)
+    p.add_argument("--sets", default="valid,realworld,nonmusic-heldout")
+    p.add_argument("--degrade", default=None, choices=[None, "u8_8k"])
+    p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    args = p.parse_args()
+    for set_name in args.sets.split(","):
+        windows_right = windows = nonmusic = 0
+        per_genre, tracks_right = {}, 0
+        items = files(set_name)
+        for truth, path in items:
+            lines = [l for l in run(args.binary, args.model, path, args.degrade) if l["probabilities"] is not None]
+            if set_name.startswith("nonmusic"):
+                windows += len(lines)
+                nonmusic += sum(l["raw_label"] in ("speech", "other") for l in lines)
+                continue
+            if not lines:
+                per_genre.setdefault(truth, []).append(False)
+                continue
+            windows += len(lines)
+            windows_right += sum(l["raw_label"] == truth for l in lines)
+            nonmusic += sum(l["raw_label"] in ("speech", "other") for l in lines)
+            score = np.sum([[np.log(max(l["probabilities"][g], 1e-6)) for g in GENRES] for l in lines], axis=0)
+            right = GENRES[int(np.argmax(score))] == truth
+            tracks_right += right
+            per_genre.setdefault(truth, []).append(right)
+        label = f"{set_name}{' ' + args.degrade if args.degrade else ''}"
+        if set_name.startswith("nonmusic"):
+            print(f"{label}: {len(items)} files, {windows} windows, not given a genre {nonmusic / max(windows, 1):.3f}")
+        else:
+            balanced = np.mean([np.mean(v) for v in per_genre.values()])
+            print(f"{label}: {len(items)} files, window {windows_right / max(windows, 1):.3f}, track {tracks_right / len(items):.3f}, "
+                  f"balanced {balanced:.3f}, music windows given speech/other {nonmusic / max(windows, 1):.3f}; per genre "
+                  + " ".join(f"{g} {sum(v)}/{len(v)}" for g, v in sorted(per_genre.items())), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
