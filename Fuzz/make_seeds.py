@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "training"))
 
 import numpy as np  # noqa: E402
 
-from gsm_format import GENRES, tensors_for_layers, tensors_for_nodes, write_gsm  # noqa: E402
+from gsm_format import GENRES, pack_gsm, tensors_for_layers, tensors_for_nodes, write_gsm  # noqa: E402
 
 STREAM = os.path.join(ROOT, "Fuzz", "corpus", "stream")
 MODEL = os.path.join(ROOT, "Fuzz", "corpus", "model")
@@ -127,31 +127,10 @@ V1_SMALL_FRONTEND = dict(V1_FRONTEND, n_mels=16, frames_per_window=8, n_fft=256,
 def write_gsm_v1(path, layers, tensors, labels, frontend=None, name="gtzan-cnn", metadata=None):
     """Writes a version-1 model file (a `layers` chain and `labels`), byte for byte as
     gsm_format.write_gsm did before version 2. No checks: the regressions are invalid."""
-    entries, blobs, offset = [], [], 0
-    names = list(tensors)
-    for tname, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f4")
-        entries.append({"name": tname, "shape": list(data.shape), "dtype": "f32", "offset": offset})
-        blob = data.tobytes()
-        pad = -len(blob) % 64
-        blobs.append(blob)
-        offset += len(blob)
-        if pad and tname != names[-1]:
-            blobs.append(b"\0" * pad)
-            offset += pad
-    header = {
-        "name": name,
-        "labels": list(labels),
-        "frontend": dict(V1_FRONTEND if frontend is None else frontend),
-        "layers": layers,
-        "tensors": entries,
-        "metadata": {k: str(v) for k, v in (metadata or {}).items()},
-    }
-    header_bytes = json.dumps(header, indent=1).encode("utf-8")
-    data_start = (16 + len(header_bytes) + 63) // 64 * 64
-    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + b"".join(blobs)
+    fields = {"name": name, "labels": list(labels), "frontend": dict(V1_FRONTEND if frontend is None else frontend),
+              "layers": layers}
     with open(path, "wb") as f:
-        f.write(b"GSTM" + struct.pack("<III", 1, len(header_bytes), zlib.crc32(body) & 0xFFFFFFFF) + body)
+        f.write(pack_gsm(fields, tensors, metadata, version=1))
 
 
 def random_tensors(layers, rng):

@@ -302,6 +302,32 @@ def genre_labels(header):
 
 # ---------------------------------------------------------------- bytes
 
+
+def pack_gsm(fields, tensors, metadata=None, version=VERSION):
+    """The bytes of a model file: the header `fields` (in order), then `tensors` (name ->
+    float32 array, 64-byte aligned, in order) and `metadata`; no checks. write_gsm and
+    the fuzz seeds (which also write version-1 and deliberately invalid files) use it."""
+    entries, blobs, offset = [], [], 0
+    names = list(tensors)
+    for tname, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype="<f4")
+        entries.append({"name": tname, "shape": list(data.shape), "dtype": "f32", "offset": offset})
+        blob = data.tobytes()
+        pad = _align(len(blob)) - len(blob)
+        blobs.append(blob)
+        offset += len(blob)
+        if pad and tname != names[-1]:
+            blobs.append(b"\0" * pad)
+            offset += pad
+    header = dict(fields)
+    header["tensors"] = entries
+    header["metadata"] = {k: str(v) for k, v in (metadata or {}).items()}
+    header_bytes = json.dumps(header, indent=1).encode("utf-8")
+    data_start = _align(16 + len(header_bytes))
+    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + b"".join(blobs)
+    crc = zlib.crc32(body) & 0xFFFFFFFF
+    return MAGIC + struct.pack("<III", version, len(header_bytes), crc) + body
+
 def write_gsm(path, graph, tensors, labels=GENRES, frontend=None, name="gtzan-cnn", metadata=None,
               outputs=None):
     """Writes a version-2 model file.
@@ -331,32 +357,8 @@ def write_gsm(path, graph, tensors, labels=GENRES, frontend=None, name="gtzan-cn
         if have[k] != shape:
             raise ValueError(f"tensor {k!r}: shape {have[k]}, the graph needs {shape}")
 
-    entries, blobs, offset = [], [], 0
-    names = list(tensors)
-    for tname, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f4")
-        entries.append({"name": tname, "shape": list(data.shape), "dtype": "f32", "offset": offset})
-        blob = data.tobytes()
-        pad = _align(len(blob)) - len(blob)
-        blobs.append(blob)
-        offset += len(blob)
-        if pad and tname != names[-1]:
-            blobs.append(b"\0" * pad)
-            offset += pad
-    header = {
-        "name": name,
-        "frontend": frontend,
-        "nodes": nodes,
-        "outputs": outputs,
-        "tensors": entries,
-        "metadata": {k: str(v) for k, v in (metadata or {}).items()},
-    }
-    header_bytes = json.dumps(header, indent=1).encode("utf-8")
-    data_start = _align(16 + len(header_bytes))
-    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + b"".join(blobs)
-    crc = zlib.crc32(body) & 0xFFFFFFFF
     with open(path, "wb") as f:
-        f.write(MAGIC + struct.pack("<III", VERSION, len(header_bytes), crc) + body)
+        f.write(pack_gsm({"name": name, "frontend": frontend, "nodes": nodes, "outputs": outputs}, tensors, metadata))
 
 
 def read_gsm(path, upgrade=True):
