@@ -10,8 +10,9 @@ Non-music sets: nonmusic-heldout (the half of ../shared/data/nonmusic that
 train_head.py does not fit on) and the LibriSpeech demo clip: the share of windows
 not given a genre. --degrade u8_8k (arecord's default, U8 at 8 kHz, made with sox)
 scores the same files band-limited.
+--confusion PNG draws the track confusion matrix of the first music set.
 Usage: python3 training/evaluate_binary.py [--model NAME|PATH] [--sets valid,realworld,nonmusic-heldout]
-                                           [--degrade u8_8k] [--binary PATH]
+                                           [--degrade u8_8k] [--binary PATH] [--confusion PNG]
 """
 import argparse
 import hashlib
@@ -59,16 +60,39 @@ def run(binary, model, path, degrade):
     return [json.loads(l) for l in out.stdout.splitlines()]
 
 
+def draw(confusion, title, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    ax.imshow(confusion, cmap="Blues")
+    ax.set_xticks(range(len(GENRES)), GENRES, rotation=45, ha="right")
+    ax.set_yticks(range(len(GENRES)), GENRES)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(len(GENRES)):
+        for j in range(len(GENRES)):
+            if confusion[i, j]:
+                ax.text(j, i, str(confusion[i, j]), ha="center", va="center",
+                        color="white" if confusion[i, j] > confusion.max() / 2 else "black")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=None)
     p.add_argument("--sets", default="valid,realworld,nonmusic-heldout")
     p.add_argument("--degrade", default=None, choices=[None, "u8_8k"])
     p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    p.add_argument("--confusion", default=None, help="PNG of the first music set's track confusion matrix")
     args = p.parse_args()
+    confusion_done = False
     for set_name in args.sets.split(","):
         windows_right = windows = nonmusic = 0
         per_genre, tracks_right = {}, 0
+        confusion = np.zeros((len(GENRES), len(GENRES)), int)
         items = files(set_name)
         for truth, path in items:
             lines = [l for l in run(args.binary, args.model, path, args.degrade) if l["probabilities"] is not None]
@@ -84,6 +108,7 @@ def main():
             nonmusic += sum(l["raw_label"] in ("speech", "other") for l in lines)
             score = np.sum([[np.log(max(l["probabilities"][g], 1e-6)) for g in GENRES] for l in lines], axis=0)
             right = GENRES[int(np.argmax(score))] == truth
+            confusion[GENRES.index(truth), int(np.argmax(score))] += 1
             tracks_right += right
             per_genre.setdefault(truth, []).append(right)
         label = f"{set_name}{' ' + args.degrade if args.degrade else ''}"
@@ -91,6 +116,9 @@ def main():
             print(f"{label}: {len(items)} files, {windows} windows, not given a genre {nonmusic / max(windows, 1):.3f}")
         else:
             balanced = np.mean([np.mean(v) for v in per_genre.values()])
+            if args.confusion and not confusion_done:
+                draw(confusion, f"{label}: track confusion ({os.path.basename(args.model or 'default')})", args.confusion)
+                confusion_done = True
             print(f"{label}: {len(items)} files, window {windows_right / max(windows, 1):.3f}, track {tracks_right / len(items):.3f}, "
                   f"balanced {balanced:.3f}, music windows given speech/other {nonmusic / max(windows, 1):.3f}; per genre "
                   + " ".join(f"{g} {sum(v)}/{len(v)}" for g, v in sorted(per_genre.items())), flush=True)
