@@ -30,6 +30,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default="0,0.25,0.5,0.75,1")
     p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    p.add_argument("--small-at-16k", action="store_true",
+                   help="give the small CNN the audio as the default model's 16-kHz stream (sox), not the file")
     args = p.parse_args()
     X, y = datasets("clean,phase,u8_8k,tel,r11k,mp3_32,ogg_q0,gain_eq,noise,reverb".split(","))
     head = Head(epochs=30, hidden=0, l2=0.1, prior=0.5, mixup=0.4).fit(X, y, tag_names())
@@ -39,7 +41,11 @@ def main():
             for f in sorted(os.listdir(os.path.join(VALID, genre))):
                 name = os.path.splitext(f)[0]
                 out = os.path.join(tmp, name + ".npy")
-                subprocess.run([args.binary, "features", os.path.join(VALID, genre, f), "-o", out, "--model", "small",
+                audio = os.path.join(VALID, genre, f)
+                if args.small_at_16k:
+                    subprocess.run(["sox", audio, "-r", "16000", "-c", "1", os.path.join(tmp, "x.wav")], check=True)
+                    audio = os.path.join(tmp, "x.wav")
+                subprocess.run([args.binary, "features", audio, "-o", out, "--model", "small",
                                 "--outputs", "genre", "--level"], check=True, capture_output=True)
                 small = np.load(out)
                 emb = np.load(os.path.join(EMB, "valid", "clean", name + ".npy"))
