@@ -9,24 +9,7 @@ final class FrontendTests: XCTestCase {
     private let settings = try! ModelFile.load(path: Fixtures.path("fixture-random.gsm")).frontend
 
     private func frames(of samples: [Float], chunks: [Int]) throws -> [Float] {
-        let frontend = try MelFrontend(settings: settings)
-        var out: [Float] = []
-        var position = 0, chunk = 0
-        try samples.withUnsafeBufferPointer { all in
-            while position < all.count {
-                let size = min(chunks[chunk % chunks.count], all.count - position)
-                chunk += 1
-                var offset = 0
-                while offset < size {
-                    offset += frontend.consume(UnsafeBufferPointer(rebasing: all[(position + offset)..<(position + size)]))
-                    if frontend.frameReady { out += frontend.frame }
-                }
-                position += size
-                XCTAssertEqual(offset, size)
-            }
-            _ = try XCTUnwrap(Optional(all))
-        }
-        return out
+        try frontendFrames(of: samples, settings: settings, chunks: chunks)
     }
 
     func testMelFilterbankEqualsLibrosa() throws {

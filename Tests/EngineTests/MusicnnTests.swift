@@ -64,21 +64,7 @@ final class MusicnnTests: XCTestCase {
     // MARK: frontend
 
     private func frames(of samples: [Float], settings: FrontendSettings, chunks: [Int]) throws -> [Float] {
-        let frontend = try MelFrontend(settings: settings)
-        var out: [Float] = [], position = 0, chunk = 0
-        samples.withUnsafeBufferPointer { all in
-            while position < all.count {
-                let size = min(chunks[chunk % chunks.count], all.count - position)
-                chunk += 1
-                var offset = 0
-                while offset < size {
-                    offset += frontend.consume(UnsafeBufferPointer(rebasing: all[(position + offset)..<(position + size)]))
-                    if frontend.frameReady { out += frontend.frame }
-                }
-                position += size
-            }
-        }
-        return out
+        try frontendFrames(of: samples, settings: settings, chunks: chunks)
     }
 
     /// librosa's `center=True` frames (constant padding) of the same 16 kHz samples,

@@ -65,3 +65,25 @@ func assertClose(_ a: [Float], _ b: [Float], relative: Float, absolute: Float = 
         XCTFail("\(message) differs at \(i): \(x) vs \(y)", file: file, line: line)
     }
 }
+
+/// Every frame the frontend makes of `samples` fed in pieces of the given sizes (cycled),
+/// frames concatenated; each piece must be used up (the frontend's streaming contract).
+func frontendFrames(of samples: [Float], settings: FrontendSettings, chunks: [Int],
+                    file: StaticString = #filePath, line: UInt = #line) throws -> [Float] {
+    let frontend = try MelFrontend(settings: settings)
+    var out: [Float] = [], position = 0, chunk = 0
+    samples.withUnsafeBufferPointer { all in
+        while position < all.count {
+            let size = min(chunks[chunk % chunks.count], all.count - position)
+            chunk += 1
+            var offset = 0
+            while offset < size {
+                offset += frontend.consume(UnsafeBufferPointer(rebasing: all[(position + offset)..<(position + size)]))
+                if frontend.frameReady { out += frontend.frame }
+            }
+            position += size
+            XCTAssertEqual(offset, size, file: file, line: line)
+        }
+    }
+    return out
+}

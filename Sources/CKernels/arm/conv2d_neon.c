@@ -1,11 +1,8 @@
 #include "gs_kernels.h"
+#include "../conv_tiles.h"
 
 #if defined(GS_HAVE_NEON)
 #include <arm_neon.h>
-
-/* GCC at -O2 does not unroll the channel and vector loops by itself, and
- * without unrolling the accumulator arrays stay in memory. */
-#define GS_UNROLL _Pragma("GCC unroll 8")
 
 /* Output columns one micro-kernel call covers: four 4-float vectors. */
 #define NC 16
@@ -37,10 +34,6 @@ tile(const int nv, size_t taps, const int32_t *restrict offsets, const float *re
             for (int q = 0; q < nv; q++) acc[j][q] = vfmaq_n_f32(acc[j][q], x[q], a);
         }
     }
-}
-
-static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
-    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
 }
 
 /* The valid n columns of the first n_ch channels; a partial tile goes
@@ -91,7 +84,7 @@ void gs_conv2d_neon(const float *restrict xp, int c_in, int hp, int wp, int kh, 
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         for (int y = 0; y < h_out; y++) {
             const float *row = xp + (size_t)y * wp;
             float *dst = out + (size_t)o0 * plane + (size_t)y * w_out;
@@ -142,7 +135,7 @@ void gs_conv2d_maxmin_h_neon(const float *restrict xp, int c_in, int hp, int wp,
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
 #define GS_MAXMIN_TILE(nv) \
     maxmin_column(nv, taps, offsets, wb, xp + x0, wp, h_out, bias6, n_ch, n, mx + x0, mn + x0, w_out)

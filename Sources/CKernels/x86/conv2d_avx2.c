@@ -1,4 +1,5 @@
 #include "gs_kernels.h"
+#include "../conv_tiles.h"
 
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
@@ -6,9 +7,6 @@
 #define GS_AVX2 __attribute__((target("avx2,fma")))
 
 /* Output columns one micro-kernel call covers: two 8-float vectors. */
-/* GCC at -O2 does not unroll the channel and vector loops by itself, and
- * without unrolling the accumulator arrays stay in memory. */
-#define GS_UNROLL _Pragma("GCC unroll 8")
 
 #define NC 16
 
@@ -37,23 +35,10 @@ tile(const int nv, size_t taps, const int32_t *restrict offsets, const float *re
     }
 }
 
-/* Lanes [0, n) of an 8-float vector starting at column `from` of a tile. */
-static inline GS_AVX2 __m256i lane_mask(int n, int from) {
-    static const int32_t lane[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - from), _mm256_loadu_si256((const __m256i *)lane));
-}
-
-/* The block's bias, zeros past c_out (the packing's zero weights make those
- * channels exactly 0, and they are never stored). */
-static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
-    GS_UNROLL
-    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
-}
-
 static inline __attribute__((always_inline)) GS_AVX2 void
 store_tile(const int nv, __m256 acc[GS_CONV_CB][2], int n_ch, int relu, float *restrict dst, size_t ldc, int n) {
     const __m256 zero = _mm256_setzero_ps();
-    const __m256i m0 = lane_mask(n, 0), m1 = lane_mask(n, 8);
+    const __m256i m0 = gs_lane_mask8(n, 0), m1 = gs_lane_mask8(n, 1);
     GS_UNROLL
     for (int j = 0; j < GS_CONV_CB; j++) {
         if (j >= n_ch) break;
@@ -81,7 +66,7 @@ GS_AVX2 void gs_conv2d_avx2(const float *restrict xp, int c_in, int hp, int wp, 
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         for (int y = 0; y < h_out; y++) {
             const float *row = xp + (size_t)y * wp;
             float *dst = out + (size_t)o0 * plane + (size_t)y * w_out;
@@ -138,7 +123,7 @@ GS_AVX2 void gs_conv2d_maxmin_h_avx2(const float *restrict xp, int c_in, int hp,
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
         for (int x0 = 0; x0 < w_out; x0 += NC) {
             const int n = w_out - x0 < NC ? w_out - x0 : NC;

@@ -1,4 +1,5 @@
 #include "gs_kernels.h"
+#include "../conv_tiles.h"
 
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
@@ -6,9 +7,6 @@
 #define GS_AVX512 __attribute__((target("avx512f")))
 
 /* Output columns one micro-kernel call covers: four 16-float vectors. */
-/* GCC at -O2 does not unroll the channel and vector loops by itself, and
- * without unrolling the accumulator arrays stay in memory. */
-#define GS_UNROLL _Pragma("GCC unroll 8")
 
 #define NC 64
 
@@ -42,17 +40,6 @@ tile(const int nv, size_t taps, const int32_t *restrict offsets, const float *re
     }
 }
 
-/* Lanes of vector q of a tile whose first n columns are valid. */
-static inline GS_AVX512 __mmask16 lane_mask(int n, int q) {
-    const int left = n - 16 * q;
-    return left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1u);
-}
-
-static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
-    GS_UNROLL
-    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
-}
-
 static inline __attribute__((always_inline)) GS_AVX512 void
 store_tile(const int nv, __m512 acc[GS_CONV_CB][4], int n_ch, int relu, float *restrict dst, size_t ldc, int n) {
     const __m512 zero = _mm512_setzero_ps();
@@ -64,7 +51,7 @@ store_tile(const int nv, __m512 acc[GS_CONV_CB][4], int n_ch, int relu, float *r
         for (int q = 0; q < nv; q++) {
             __m512 v = acc[j][q];
             if (relu) v = _mm512_max_ps(v, zero);
-            _mm512_mask_storeu_ps(row + 16 * q, lane_mask(n, q), v);
+            _mm512_mask_storeu_ps(row + 16 * q, gs_lane_mask16(n, q), v);
         }
     }
 }
@@ -94,7 +81,7 @@ GS_AVX512 void gs_conv2d_avx512(const float *restrict xp, int c_in, int hp, int 
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         for (int y = 0; y < h_out; y++) {
             const float *row = xp + (size_t)y * wp;
             float *dst = out + (size_t)o0 * plane + (size_t)y * w_out;
@@ -145,7 +132,7 @@ GS_AVX512 void gs_conv2d_maxmin_h_avx512(const float *restrict xp, int c_in, int
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
 #define GS_MAXMIN_TILE(nv) \
     maxmin_column(nv, taps, offsets, wb, xp + x0, wp, h_out, bias6, n_ch, n, mx + x0, mn + x0, w_out)

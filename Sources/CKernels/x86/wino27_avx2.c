@@ -1,11 +1,11 @@
 #include "gs_kernels.h"
+#include "../conv_tiles.h"
 #include "../wino27.h"
 
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
 
 #define GS_AVX2 __attribute__((target("avx2,fma")))
-#define GS_UNROLL _Pragma("GCC unroll 8")
 #define GS_INLINE static inline __attribute__((always_inline))
 
 /* Tiles (output pairs) one micro-kernel call covers: two 8-float vectors. */
@@ -60,12 +60,6 @@ GS_INLINE GS_AVX2 void ytile(const int nv, const float *restrict v, size_t vplan
     }
 }
 
-/* Lanes [0, n) of the 8-float output vector r of a block (outputs 8r .. 8r + 7). */
-GS_INLINE GS_AVX2 __m256i lane_mask(int n, int r) {
-    static const int32_t lane[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8 * r), _mm256_loadu_si256((const __m256i *)lane));
-}
-
 /* Interleaves y0/y1 back into output order (2t, 2t + 1) and stores the first
  * n outputs of each of the n_ch channels, rows ldc apart. */
 GS_INLINE GS_AVX2 void store_pairs(const int nv, __m256 y0[GS_CONV_CB][2], __m256 y1[GS_CONV_CB][2], int n_ch,
@@ -87,16 +81,11 @@ GS_INLINE GS_AVX2 void store_pairs(const int nv, __m256 y0[GS_CONV_CB][2], __m25
                 _mm256_storeu_ps(row + 16 * q, a);
                 _mm256_storeu_ps(row + 16 * q + 8, b);
             } else {
-                _mm256_maskstore_ps(row + 16 * q, lane_mask(n, 2 * q), a);
-                _mm256_maskstore_ps(row + 16 * q + 8, lane_mask(n, 2 * q + 1), b);
+                _mm256_maskstore_ps(row + 16 * q, gs_lane_mask8(n, 2 * q), a);
+                _mm256_maskstore_ps(row + 16 * q + 8, gs_lane_mask8(n, 2 * q + 1), b);
             }
         }
     }
-}
-
-static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
-    GS_UNROLL
-    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
 }
 
 /* One row's tile blocks from tile 0, the last with as few vectors as cover it. */
@@ -126,7 +115,7 @@ GS_AVX2 void gs_conv2d_wino27_avx2(const float *restrict xp, int c_in, int hp, i
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         for (int y = 0; y < h_out; y++) {
             const float *v = scratch + (size_t)y * tp;
             float *dst = out + (size_t)o0 * oplane + (size_t)y * w_out;
@@ -183,7 +172,7 @@ GS_AVX2 void gs_conv2d_maxmin_h_wino27_avx2(const float *restrict xp, int c_in, 
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
 #define GS_WINO_MAXMIN(nv)                                                                              \
     maxmin_block(nv, scratch + t0, vplane, c_in, kh, plane, tp, wb, taps, h_out, bias6, n_ch, n, mx + 2 * t0, \

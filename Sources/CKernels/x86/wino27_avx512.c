@@ -1,11 +1,11 @@
 #include "gs_kernels.h"
+#include "../conv_tiles.h"
 #include "../wino27.h"
 
 #ifdef GS_HAVE_AVX2
 #include <immintrin.h>
 
 #define GS_AVX512 __attribute__((target("avx512f")))
-#define GS_UNROLL _Pragma("GCC unroll 8")
 #define GS_INLINE static inline __attribute__((always_inline))
 
 /* Tiles (output pairs) one micro-kernel call covers: four 16-float vectors. */
@@ -63,12 +63,6 @@ GS_INLINE GS_AVX512 void ytile(const int nv, const float *restrict v, size_t vpl
     }
 }
 
-/* Lanes of 16-float output vector r of a block whose first n outputs are valid. */
-GS_INLINE GS_AVX512 __mmask16 lane_mask(int n, int r) {
-    const int left = n - 16 * r;
-    return left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1u);
-}
-
 /* Interleaves y0/y1 back into output order (2t, 2t + 1) and stores the first
  * n outputs of each of the n_ch channels, rows ldc apart. */
 GS_INLINE GS_AVX512 void store_pairs(const int nv, __m512 y0[GS_CONV_CB][4], __m512 y1[GS_CONV_CB][4], int n_ch,
@@ -88,15 +82,10 @@ GS_INLINE GS_AVX512 void store_pairs(const int nv, __m512 y0[GS_CONV_CB][4], __m
                 a = _mm512_max_ps(a, zero);
                 b = _mm512_max_ps(b, zero);
             }
-            _mm512_mask_storeu_ps(row + 32 * q, lane_mask(n, 2 * q), a);
-            _mm512_mask_storeu_ps(row + 32 * q + 16, lane_mask(n, 2 * q + 1), b);
+            _mm512_mask_storeu_ps(row + 32 * q, gs_lane_mask16(n, 2 * q), a);
+            _mm512_mask_storeu_ps(row + 32 * q + 16, gs_lane_mask16(n, 2 * q + 1), b);
         }
     }
-}
-
-static inline void block_bias(const float *restrict bias, int n_ch, float bias6[GS_CONV_CB]) {
-    GS_UNROLL
-    for (int j = 0; j < GS_CONV_CB; j++) bias6[j] = j < n_ch ? bias[j] : 0.0f;
 }
 
 /* One row's tile blocks from tile 0, the last with as few vectors as cover it. */
@@ -127,7 +116,7 @@ GS_AVX512 void gs_conv2d_wino27_avx512(const float *restrict xp, int c_in, int h
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         for (int y = 0; y < h_out; y++) {
             const float *v = scratch + (size_t)y * tp;
             float *dst = out + (size_t)o0 * oplane + (size_t)y * w_out;
@@ -224,7 +213,7 @@ GS_AVX512 void gs_conv2d_maxmin_h_wino27_avx512(const float *restrict xp, int c_
     for (int o0 = 0; o0 < c_out; o0 += GS_CONV_CB) {
         const int n_ch = c_out - o0 < GS_CONV_CB ? c_out - o0 : GS_CONV_CB;
         const float *restrict wb = packed + (size_t)(o0 / GS_CONV_CB) * WINO27_N * taps * GS_CONV_CB;
-        block_bias(bias + o0, n_ch, bias6);
+        gs_block_bias(bias + o0, n_ch, bias6);
         float *mx = out_max + (size_t)o0 * w_out, *mn = out_min + (size_t)o0 * w_out;
 #define GS_WINO_MAXMIN(nv)                                                                              \
     maxmin_block(nv, scratch + t0, vplane, c_in, kh, plane, tp, wb, taps, h_out, bias6, n_ch, n, mx + 2 * t0, \

@@ -13,21 +13,8 @@ public enum FeatureExtractor {
     /// shifts the frame grid: training uses it for a random frame phase.
     public static func frames(of source: AudioSource, settings: FrontendSettings, skipSamples: Int = 0) throws -> Frames {
         let frontend = try MelFrontend(settings: settings)
-        let converter = MonoConverter(outputRate: settings.sampleRate)
         var columns: [Float] = []
-        var toSkip = skipSamples
-        func collect() {
-            columns.append(contentsOf: frontend.frame)
-        }
-        _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { samples in
-            var offset = min(toSkip, samples.count)
-            toSkip -= offset
-            while offset < samples.count {
-                offset += frontend.consume(UnsafeBufferPointer(rebasing: samples[offset...]))
-                if frontend.frameReady { collect() }
-            }
-        }
-        while frontend.flush() { collect() }
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { columns.append(contentsOf: frontend.frame) }
         let count = columns.count / settings.nMels
         // Frames arrive time-major; transpose to band-major, the model's layout.
         var values = [Float](repeating: 0, count: columns.count)
@@ -53,10 +40,9 @@ public enum FeatureExtractor {
         let settings = network.model.frontend
         let frontend = try MelFrontend(settings: settings)
         let assembler = WindowAssembler(settings: settings, hopFrames: hopFrames)
-        let converter = MonoConverter(outputRate: settings.sampleRate)
         let columns = (withLevel ? 1 : 0) + outputs.reduce(0) { $0 + network.model.nodes[$1.node].shape.count }
-        var values: [Float] = [], count = 0, toSkip = skipSamples
-        func addFrame() {
+        var values: [Float] = [], count = 0
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) {
             let window = frontend.frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: frontend.hopMeanSquare) }
             guard let window else { return }
             if withLevel { values.append(Float(window.levelDBFS)) }
@@ -64,15 +50,23 @@ public enum FeatureExtractor {
             for output in outputs { values.append(contentsOf: network.values(of: output)) }
             count += 1
         }
+        return WindowOutputs(count: count, columns: columns, values: values)
+    }
+
+    /// Runs a whole source through `frontend` at its model's rate, dropping the first
+    /// `skipSamples`, and calls `onFrame` for every frame, the end's flushed ones included.
+    private static func everyFrame(of source: AudioSource, frontend: MelFrontend, skipSamples: Int,
+                                   _ onFrame: () -> Void) throws {
+        let converter = MonoConverter(outputRate: frontend.settings.sampleRate)
+        var toSkip = skipSamples
         _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { samples in
             var offset = min(toSkip, samples.count)
             toSkip -= offset
             while offset < samples.count {
                 offset += frontend.consume(UnsafeBufferPointer(rebasing: samples[offset...]))
-                if frontend.frameReady { addFrame() }
+                if frontend.frameReady { onFrame() }
             }
         }
-        while frontend.flush() { addFrame() }
-        return WindowOutputs(count: count, columns: columns, values: values)
+        while frontend.flush() { onFrame() }
     }
 }

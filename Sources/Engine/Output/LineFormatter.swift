@@ -86,24 +86,8 @@ public struct LineFormatter {
         line += ",\"confidence\":" + (r.confidence.map { F.fixed($0, 4) } ?? "null")
         line += ",\"raw_label\":" + (r.rawLabel.map(F.jsonString) ?? "null")
         line += ",\"raw_confidence\":" + (r.rawConfidence.map { F.fixed($0, 4) } ?? "null")
-        if r.probabilities.isEmpty {
-            line += ",\"probabilities\":null"
-        } else {
-            line += ",\"probabilities\":{"
-            line += labels.indices.map { F.jsonString(labels[$0]) + ":" + F.fixed(Double(r.probabilities[$0]), 4) }
-                .joined(separator: ",")
-            line += "}"
-        }
-        if !tagLabels.isEmpty {
-            if r.tags.isEmpty {
-                line += ",\"tags\":null"
-            } else {
-                line += ",\"tags\":{"
-                line += tagLabels.indices.map { F.jsonString(tagLabels[$0]) + ":" + F.fixed(Double(r.tags[$0]), 4) }
-                    .joined(separator: ",")
-                line += "}"
-            }
-        }
+        line += ",\"probabilities\":" + jsonObject(labels, r.probabilities)
+        if !tagLabels.isEmpty { line += ",\"tags\":" + jsonObject(tagLabels, r.tags) }
         line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
         line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps)}"
         return line
@@ -118,6 +102,13 @@ public struct LineFormatter {
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
         fields += tagLabels.indices.map { r.tags.isEmpty ? "" : F.fixed(Double(r.tags[$0]), 4) }
         return fields.joined(separator: ",")
+    }
+
+    /// `{"name":value,...}` with 4 decimals, or `null` when there are no values (silence).
+    private func jsonObject(_ names: [String], _ values: UnsafeBufferPointer<Float>) -> String {
+        guard !values.isEmpty else { return "null" }
+        return "{" + names.indices.map { TextFormatting.jsonString(names[$0]) + ":" + TextFormatting.fixed(Double(values[$0]), 4) }
+            .joined(separator: ",") + "}"
     }
 
     /// Indices of the `n` largest probabilities, largest first.
