@@ -2,16 +2,70 @@
 import Glibc
 #endif
 
-/// Writes one line to stderr. Diagnostics never go to stdout, which carries results only.
-public func warn(_ message: String) {
-    let line = "genre-stream: " + message + "\n"
-    var bytes = Array(line.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let n = write(2, raw.baseAddress! + offset, raw.count - offset)
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            offset += n
+/// Diagnostics on stderr, one line each, never on stdout (which carries results only).
+///
+/// Every line starts with `genre-stream: ` and its severity (`error: `, `warning: `,
+/// or `note: `), so that a log reader or `grep` can sort them. When stderr is the
+/// systemd journal (the `JOURNAL_STREAM` the journal sets names stderr's device and
+/// inode), the line also starts with the sd-daemon priority prefix (`<3>`, `<4>`,
+/// `<5>`), so that `journalctl -p warning` filters on it.
+public enum Diagnostics {
+    public enum Severity: Int32, Sendable {
+        case error = 3, warning = 4, note = 5
+
+        var word: String {
+            switch self {
+            case .error: return "error"
+            case .warning: return "warning"
+            case .note: return "note"
+            }
         }
     }
+
+    /// Whether stderr is the journal; read once, at the first diagnostic.
+    public static let stderrIsJournal: Bool = {
+        guard let value = getenv("JOURNAL_STREAM") else { return false }
+        let parts = String(cString: value).split(separator: ":")
+        var status = stat()
+        guard parts.count == 2, fstat(2, &status) == 0,
+              let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        return UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
+    }()
+
+    /// The line as it is written, without its newline.
+    public static func line(_ severity: Severity, _ message: String, journal: Bool = stderrIsJournal) -> String {
+        (journal ? "<\(severity.rawValue)>" : "") + "genre-stream: " + severity.word + ": " + message
+    }
+
+    public static func report(_ severity: Severity, _ message: String) {
+        writeToStderr(line(severity, message) + "\n")
+    }
+
+    /// Writes whole text to stderr, retrying after signals; a closed stderr is ignored.
+    public static func writeToStderr(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+}
+
+/// A warning: the run goes on, but something about the input or the result is off.
+public func warn(_ message: String) {
+    Diagnostics.report(.warning, message)
+}
+
+/// A note: worth knowing, nothing wrong.
+public func note(_ message: String) {
+    Diagnostics.report(.note, message)
+}
+
+/// An error: what stopped the run (or one input), with its exit code decided by the caller.
+public func reportError(_ message: String) {
+    Diagnostics.report(.error, message)
 }

@@ -102,7 +102,7 @@ struct Classify: ParsableCommand {
             throw EngineError.usage("model \(model.name) has no tags output (its outputs: \(model.outputs.map(\.name).joined(separator: ", ")))")
         }
         if model.output(ModelOutput.genre) == nil {
-            warn("note: model \(model.name) has no genre output; printing its tags only")
+            note("model \(model.name) has no genre output; printing its tags only")
         }
         let f = model.frontend
         var hopFrames = f.framesPerWindow
@@ -143,7 +143,7 @@ struct Classify: ParsableCommand {
                 let source: AudioSource = path == "-" ? try StdinSource(fileDescriptor: 0, raw: raw) : try SoundFileSource(path: path)
                 _ = try pipeline.run(source)
             } catch let error as EngineError where error.exitCode == 65 || error.exitCode == 66 {
-                warn(error.description)
+                reportError(error.description)
                 failure = failure == 0 ? error.exitCode : failure
             }
         }

@@ -41,7 +41,7 @@ struct GenreStream: ParsableCommand {
         var code: Int32
 
         func report() {
-            warn("usage error: " + text.split(whereSeparator: \.isNewline).joined(separator: "; "))
+            reportError("usage error: " + text.split(whereSeparator: \.isNewline).joined(separator: "; "))
         }
     }
 

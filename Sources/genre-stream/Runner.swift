@@ -16,10 +16,10 @@ enum Runner {
         } catch is LineWriter.ReaderClosed {
             return 0  // the reader of stdout left (`| head`): nothing more to say
         } catch let error as EngineError {
-            warn(error.description)
+            reportError(error.description)
             return error.exitCode
         } catch {
-            warn("internal error: \(error)")
+            reportError("internal error: \(error)")
             return 70
         }
     }

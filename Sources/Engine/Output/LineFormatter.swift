@@ -105,14 +105,14 @@ public struct LineFormatter {
     }
 
     /// `{"name":value,...}` with 4 decimals, or `null` when there are no values (silence).
-    private func jsonObject(_ names: [String], _ values: UnsafeBufferPointer<Float>) -> String {
+    private func jsonObject(_ names: [String], _ values: [Float]) -> String {
         guard !values.isEmpty else { return "null" }
         return "{" + names.indices.map { TextFormatting.jsonString(names[$0]) + ":" + TextFormatting.fixed(Double(values[$0]), 4) }
             .joined(separator: ",") + "}"
     }
 
     /// Indices of the `n` largest probabilities, largest first.
-    private func topIndices(_ p: UnsafeBufferPointer<Float>, _ n: Int) -> [Int] {
+    private func topIndices(_ p: [Float], _ n: Int) -> [Int] {
         Array(p.indices.sorted { p[$0] > p[$1] }.prefix(n))
     }
 }

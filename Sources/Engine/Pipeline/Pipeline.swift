@@ -43,6 +43,7 @@ public final class Pipeline {
     private var genreEvidence: [Float]
     private var pendingGaps = 0
     private var sourceName = ""
+    private var lastEnd = 0.0
 
     public init(network: Network, settings: PipelineSettings, formatter: LineFormatter, writer: LineWriter) throws {
         self.network = network
@@ -93,6 +94,7 @@ public final class Pipeline {
         assembler.reset()
         smoother.reset()
         pendingGaps = 0
+        lastEnd = 0
         sourceName = source.name
         var summary = Summary()
         summary.stoppedBySignal = try converter.run(
@@ -131,22 +133,24 @@ public final class Pipeline {
         let gaps = pendingGaps
         pendingGaps = 0
         summary.windows += 1
-        let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
+        let none: [Float] = []
+        let newSeconds = end - max(start, lastEnd)
+        lastEnd = end
         if window.levelDBFS < settings.silenceDBFS {
             smoother.advance()
             let result = WindowResult(
-                source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
-                label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
+                source: sourceName, index: window.index, kind: .silence, startSeconds: start, endSeconds: end,
+                newSeconds: newSeconds, label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
                 probabilities: none, tags: none, levelDBFS: window.levelDBFS,
                 isPartial: window.isPartial, gaps: gaps)
             return try writer.write(line: formatter.line(for: result))
         }
         assembler.input.withUnsafeBufferPointer { network.run($0) }
-        let tagValues = tags.map { network.values(of: $0) } ?? none
+        let tagValues = tags.map { Array(network.values(of: $0)) } ?? none
         guard let genre else {
             let result = WindowResult(
-                source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
-                label: nil, confidence: nil, rawLabel: nil, rawConfidence: nil,
+                source: sourceName, index: window.index, kind: .tagsOnly, startSeconds: start, endSeconds: end,
+                newSeconds: newSeconds, label: nil, confidence: nil, rawLabel: nil, rawConfidence: nil,
                 probabilities: none, tags: tagValues, levelDBFS: window.levelDBFS,
                 isPartial: window.isPartial, gaps: gaps)
             return try writer.write(line: formatter.line(for: result))
@@ -169,10 +173,10 @@ public final class Pipeline {
             smoothed = (raw, Double(p[raw]))
         }
         let result = WindowResult(
-            source: sourceName, index: window.index, startSeconds: start, endSeconds: end,
-            label: labels[smoothed.label], confidence: smoothed.confidence,
+            source: sourceName, index: window.index, kind: genreIndices.contains(raw) || genreIndices.count == p.count ? .music : .nonMusic,
+            startSeconds: start, endSeconds: end, newSeconds: newSeconds, label: labels[smoothed.label], confidence: smoothed.confidence,
             rawLabel: labels[raw], rawConfidence: Double(p[raw]),
-            probabilities: p, tags: tagValues, levelDBFS: window.levelDBFS,
+            probabilities: Array(p), tags: tagValues, levelDBFS: window.levelDBFS,
             isPartial: window.isPartial, gaps: gaps)
         try writer.write(line: formatter.line(for: result))
     }
