@@ -5,19 +5,20 @@ import Glibc
 /// Diagnostics on stderr, one line each, never on stdout (which carries results only).
 ///
 /// Every line starts with `genre-stream: ` and its severity (`error: `, `warning: `,
-/// or `note: `), so that a log reader or `grep` can sort them. When stderr is the
+/// `note: `, or `info: ` for summaries), so that a log reader or `grep` can sort them. When stderr is the
 /// systemd journal (the `JOURNAL_STREAM` the journal sets names stderr's device and
 /// inode), the line also starts with the sd-daemon priority prefix (`<3>`, `<4>`,
-/// `<5>`), so that `journalctl -p warning` filters on it.
+/// `<5>`, `<6>`), so that `journalctl -p warning` filters on it.
 public enum Diagnostics {
     public enum Severity: Int32, Sendable {
-        case error = 3, warning = 4, note = 5
+        case error = 3, warning = 4, note = 5, info = 6
 
         var word: String {
             switch self {
             case .error: return "error"
             case .warning: return "warning"
             case .note: return "note"
+            case .info: return "info"
             }
         }
     }

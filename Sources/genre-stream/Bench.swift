@@ -219,10 +219,7 @@ struct Bench: ParsableCommand {
         for _ in 0..<3 {
             frontend.reset()
             let start = cpuSeconds()
-            samples.withUnsafeBufferPointer { all in
-                var offset = 0
-                while offset < all.count { offset += frontend.consume(UnsafeBufferPointer(rebasing: all[offset...])) }
-            }
+            samples.withUnsafeBufferPointer { all in frontend.process(all) { _ in } }
             best = min(best, cpuSeconds() - start)
         }
         print("\nFrontend (Hann + FFTW r2c + power + mel + compression): \(f(best / 60 * 1e3, 3)) ms CPU per second of audio, \(f(best / Double(frontend.framesProduced) * 1e6, 2)) us per frame")

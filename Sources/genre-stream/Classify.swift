@@ -64,6 +64,20 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("Stop each input after this many seconds of audio.", valueName: "seconds"))
     var duration: Double?
 
+    @Option(name: .customLong("dead-air-db"),
+            help: ArgumentHelp("Windows quieter than this level (dBFS) whose level is near-constant (a noise floor, dither, hum: dead air) are also 'silence'; 'off' turns the test off. Default \(Int(PipelineSettings.defaultDeadAirDBFS)).", valueName: "dBFS|off"))
+    var deadAirDB: String?
+
+    @Flag(help: ArgumentHelp("Print one line per segment (a stretch with one smoothed label: start, end, label, mean confidence) when the label changes, instead of one per window."))
+    var segments = false
+
+    @Option(name: .customLong("segments-file"),
+            help: ArgumentHelp("Also append segment lines to this file (in the --output format), keeping the window lines on stdout.", valueName: "path"))
+    var segmentsFile: String?
+
+    @Option(help: ArgumentHelp("Where the summary (time per label, segments, windows, silence, gaps, stalls) goes at the end of each input and on SIGUSR1: 'stderr', 'off' (SIGUSR1 then still writes to stderr), or a file to append to. JSON with --output jsonl.", valueName: "stderr|off|path"))
+    var summary: String = "stderr"
+
     func validate() throws {
         if device != nil && !files.isEmpty {
             throw ValidationError("--device captures from ALSA; it cannot be combined with files")
@@ -87,6 +101,10 @@ struct Classify: ParsableCommand {
         if !(evidenceWeight > 0 && evidenceWeight <= 1) { throw ValidationError("--evidence-weight must be in (0, 1]") }
         if !(smoothSeconds > 0 && smoothSeconds.isFinite) { throw ValidationError("--smooth-seconds must be a number of seconds greater than 0") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be greater than 0") }
+        if let deadAirDB, deadAirDB != "off", !(Double(deadAirDB)?.isFinite ?? false) {
+            throw ValidationError("--dead-air-db must be a number of dBFS or 'off'")
+        }
+        if summary.isEmpty { throw ValidationError("--summary needs 'stderr', 'off' or a path") }
     }
 
     func run() throws {
@@ -112,26 +130,63 @@ struct Classify: ParsableCommand {
                 throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(Double(f.hopLength) / Double(f.sampleRate), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
             }
         }
+        let format = OutputFormat(rawValue: output)!, clockMode = ClockMode(rawValue: clock)!
         let tagLabels = showTags ? tagOutput?.labels ?? [] : []
-        let formatter = LineFormatter(format: OutputFormat(rawValue: output)!, clock: ClockMode(rawValue: clock)!,
-                                      labels: model.labels, top: min(top, model.labels.count), showSource: files.count > 1,
-                                      tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1)))
-        let writer = LineWriter()
         let settings = PipelineSettings(
             hopFrames: hopFrames, silenceDBFS: silenceDB,
+            deadAirDBFS: deadAirDB == "off" ? nil : deadAirDB.flatMap(Double.init) ?? PipelineSettings.defaultDeadAirDBFS,
             smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
-        let pipeline = try Pipeline(network: Network(model: model), settings: settings, formatter: formatter, writer: writer)
-        if let header = formatter.headerLine { try writer.write(line: header) }
+        let pipeline = try Pipeline(network: Network(model: model), settings: settings)
+        if (segments || segmentsFile != nil) && model.output(ModelOutput.genre) == nil {
+            throw EngineError.usage("--segments needs a model with a genre output; \(model.name) has tags only")
+        }
+
+        // The sinks: where results go.
+        let report = SummaryReport(destination: summary == "stderr" || summary == "off" ? .stderr : .file(try LineWriter(appendingTo: summary)),
+                                   json: format == .jsonl, atEndOfInput: summary != "off")
+        SummarySignal.install(report)
+        let stdout = LineWriter()
+        var sinks: [ResultSink] = []
+        if segments {
+            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: files.count > 1), writer: stdout))
+        } else {
+            sinks.append(try WindowLines(
+                formatter: LineFormatter(format: format, clock: clockMode, labels: model.labels, top: min(top, model.labels.count),
+                                         showSource: files.count > 1, tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1))),
+                writer: stdout))
+        }
+        if let segmentsFile {
+            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: true),
+                                          writer: LineWriter(appendingTo: segmentsFile)))
+        }
+        sinks.append(report)
+        let run = { (source: AudioSource) throws in
+            report.startInput(source: source.name)
+            // What was computed before an error is still written out: segments and the summary.
+            var failure: Error? = nil
+            do {
+                _ = try pipeline.run(source) { result in
+                    let now = TextFormatting.nowSeconds()
+                    for sink in sinks { try sink.window(result, wallSeconds: now) }
+                }
+            } catch {
+                failure = error
+            }
+            for sink in sinks {
+                do { try sink.endOfInput() } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
+        }
 
         if let device {
-            _ = try pipeline.run(ALSACapture(device: device, preferredRate: f.sampleRate))
+            try run(ALSACapture(device: device, preferredRate: f.sampleRate))
             return 0
         }
         let raw = RawPCMFormat(encoding: rawFormat.flatMap(SampleEncoding.init(arecordName:)) ?? .s16LE,
                                sampleRate: rawRate ?? f.sampleRate, channels: rawChannels ?? 1)
         if files.isEmpty || files == ["-"] {
-            _ = try pipeline.run(StdinSource(fileDescriptor: 0, raw: raw))
+            try run(StdinSource(fileDescriptor: 0, raw: raw))
             return 0
         }
         // Files: a file that cannot be read is reported and skipped, the others
@@ -141,7 +196,7 @@ struct Classify: ParsableCommand {
             if StopRequest.isSet { break }
             do {
                 let source: AudioSource = path == "-" ? try StdinSource(fileDescriptor: 0, raw: raw) : try SoundFileSource(path: path)
-                _ = try pipeline.run(source)
+                try run(source)
             } catch let error as EngineError where error.exitCode == 65 || error.exitCode == 66 {
                 reportError(error.description)
                 failure = failure == 0 ? error.exitCode : failure

@@ -39,13 +39,18 @@ enum Binary {
     /// synthetic test signals are (rightly) not music to the default model, and the
     /// small model keeps them fast under valgrind. The default model's own end-to-end
     /// cases name it (`MusicnnTests`, `DefaultModelTests`).
+    /// They also run without the end-of-input summary on stderr unless they name
+    /// `--summary`: they count and read stderr's diagnostic lines (`SummaryTests`
+    /// test the summary, after errors too).
     static func withModel(_ arguments: [String]) -> [String] {
         let subcommands: Set<String> = ["features", "bench", "models", "help"]
-        if arguments.contains("--model") || arguments.first.map(subcommands.contains) == true
+        if arguments.first.map(subcommands.contains) == true
             || arguments.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "--version" }) {
             return arguments
         }
-        return ["--model", "small"] + arguments
+        let model = arguments.contains("--model") ? [] : ["--model", "small"]
+        let summary = arguments.contains("--summary") ? [] : ["--summary", "off"]
+        return model + summary + arguments
     }
 
     static func command(_ arguments: [String]) -> (executable: URL, arguments: [String]) {

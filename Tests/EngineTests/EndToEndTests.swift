@@ -68,7 +68,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.lines.count, 1 + 11, "CSV header, 10 windows, 1 partial")
         let header = run.lines[0].split(separator: ",").map(String.init)
-        XCTAssertEqual(header.count, 12 + labels.count)
+        XCTAssertEqual(header.count, 13 + labels.count)
         let last = run.lines[11].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(last[header.firstIndex(of: "partial")!], "1")
         XCTAssertEqual(run.lines[10].split(separator: ",", omittingEmptySubsequences: false)[header.firstIndex(of: "partial")!], "0")
@@ -78,12 +78,18 @@ final class EndToEndTests: XCTestCase {
         let audio = TestAudio.music(seconds: 30, rate: 22050)
         let run = try Binary.run(["--hop-seconds", "1", "--smooth", "off", "--output", "jsonl"], stdin: Data(TestAudio.s16(audio)))
         XCTAssertEqual(run.status, 0, run.stderr)
-        // 390 frames; windows start every 13 frames: 28 whole ones, then a 26-frame partial.
-        XCTAssertEqual(run.lines.count, 29)
+        // 390 frames; windows start every 13 frames: 28 whole ones, the last ending at
+        // frame 390, the end of the audio, so no partial window repeats that end.
+        XCTAssertEqual(run.lines.count, 28)
+        var lastEnd = -1.0
         for line in run.lines {
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             XCTAssertEqual(o["label"] as? String, o["raw_label"] as? String, "smoothing off: smoothed = raw")
+            let end = try XCTUnwrap(o["end"] as? Double)
+            XCTAssertGreaterThan(end, lastEnd, "every line ends later than the one before")
+            lastEnd = end
         }
+        XCTAssertEqual(lastEnd, 390 * 1696 / 22050.0, accuracy: 1e-3)
     }
 
     func testSilenceIsLabelledAndSkipsTheModel() throws {
@@ -151,7 +157,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, expectedStatus, "signal \(signal)")
         let lines = out.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, "two whole windows and the 2-s tail as a partial window: \(out)")
-        XCTAssertTrue(out.hasSuffix("\"partial\":true,\"gaps\":0}\n"), "the last line is the partial window, complete")
+        XCTAssertTrue(out.hasSuffix("\"partial\":true,\"gaps\":0,\"stalls\":0}\n"), "the last line is the partial window, complete")
         try? input.fileHandleForWriting.close()
     }
 

@@ -55,15 +55,9 @@ final class FrontendTests: XCTestCase {
         // 3 hops + 100 samples: frames 0..2 have their hop, frame 3 does not.
         let samples = [Float](repeating: 0.1, count: 3 * 1696 + 100)
         var count = 0
-        samples.withUnsafeBufferPointer { all in
-            var offset = 0
-            while offset < all.count {
-                offset += frontend.consume(UnsafeBufferPointer(rebasing: all[offset...]))
-                if frontend.frameReady { count += 1 }
-            }
-        }
+        samples.withUnsafeBufferPointer { all in frontend.process(all) { _ in count += 1 } }
         XCTAssertEqual(count, 2, "2048 + 1696 samples complete two frames")
-        while frontend.flush() { count += 1 }
+        frontend.finish { _ in count += 1 }
         XCTAssertEqual(count, 3)
         XCTAssertEqual(frontend.framesProduced, 3)
     }
@@ -72,13 +66,39 @@ final class FrontendTests: XCTestCase {
 final class WindowAssemblerTests: XCTestCase {
     private let settings = try! ModelFile.load(path: Fixtures.path("fixture-random.gsm")).frontend
 
-    private func feed(_ assembler: WindowAssembler, frames: Int, value: (Int) -> Float) -> [WindowAssembler.Window] {
-        var windows: [WindowAssembler.Window] = []
-        for t in 0..<frames {
-            let frame = [Float](repeating: value(t), count: settings.nMels)
-            if let w = frame.withUnsafeBufferPointer({ assembler.add(frame: $0, hopMeanSquare: 0.01) }) { windows.append(w) }
+    /// What a test keeps of a window: the input pointer is valid only during `emit`.
+    struct Seen {
+        var firstFrame: Int, frameCount: Int, isPartial: Bool, levelDBFS: Double, levelSpreadDB: Double
+        var startSeconds: Double, endSeconds: Double, newSeconds: Double
+        var input: [Float]
+
+        init(_ w: WindowAssembler.Window) {
+            firstFrame = w.firstFrame; frameCount = w.frameCount; isPartial = w.isPartial
+            levelDBFS = w.levelDBFS; levelSpreadDB = w.levelSpreadDB
+            startSeconds = w.startSeconds; endSeconds = w.endSeconds; newSeconds = w.newSeconds
+            input = Array(w.input)
         }
-        return windows
+    }
+
+    private func add(_ assembler: WindowAssembler, _ frame: [Float], hopMeanSquare: Double, index: Int = 0) -> [Seen] {
+        var seen: [Seen] = []
+        frame.withUnsafeBufferPointer { bands in
+            assembler.process(MelFrontend.Frame(bands: bands, hopMeanSquare: hopMeanSquare, index: index)) { seen.append(Seen($0)) }
+        }
+        return seen
+    }
+
+    private func feed(_ assembler: WindowAssembler, frames: Int, hopMeanSquare: (Int) -> Double = { _ in 0.01 },
+                      value: (Int) -> Float) -> [Seen] {
+        (0..<frames).flatMap { t in
+            add(assembler, [Float](repeating: value(t), count: settings.nMels), hopMeanSquare: hopMeanSquare(t), index: t)
+        }
+    }
+
+    private func finish(_ assembler: WindowAssembler) -> Seen? {
+        var seen: Seen? = nil
+        assembler.finish { seen = Seen($0) }
+        return seen
     }
 
     func testConsecutiveWindowsAndPartialTail() {
@@ -86,7 +106,7 @@ final class WindowAssemblerTests: XCTestCase {
         let windows = feed(assembler, frames: 39 * 3 + 25) { Float($0) }
         XCTAssertEqual(windows.map(\.firstFrame), [0, 39, 78])
         XCTAssertEqual(assembler.melWindow[38], 116, "last column of window 3 is frame 116")
-        let tail = assembler.finish()
+        let tail = finish(assembler)
         XCTAssertEqual(tail?.firstFrame, 117)
         XCTAssertEqual(tail?.frameCount, 25)
         XCTAssertEqual(tail?.isPartial, true)
@@ -99,7 +119,7 @@ final class WindowAssemblerTests: XCTestCase {
     func testShortTailIsDropped() {
         let assembler = WindowAssembler(settings: settings, hopFrames: 39)
         _ = feed(assembler, frames: 39 + 19) { Float($0) }
-        XCTAssertNil(assembler.finish(), "19 of 39 frames is less than half a window")
+        XCTAssertNil(finish(assembler), "19 of 39 frames is less than half a window")
     }
 
     func testOverlappingWindowsReuseFrames() {
@@ -110,16 +130,57 @@ final class WindowAssemblerTests: XCTestCase {
         XCTAssertEqual(assembler.melWindow[38], 90)
     }
 
+    func testOverlappingWindowsEmitAPartialOnlyForAudioNoWindowCovered() {
+        // Hop 13 frames: windows end at 39, 52, 65. 8 more frames (73): the tail
+        // window starting at 39 holds 34 frames, 8 of them new: emitted, 8 frames of new audio.
+        let assembler = WindowAssembler(settings: settings, hopFrames: 13)
+        let windows = feed(assembler, frames: 73) { Float($0) }
+        XCTAssertEqual(windows.map { $0.firstFrame + $0.frameCount }, [39, 52, 65])
+        let tail = finish(assembler)
+        XCTAssertEqual(tail?.firstFrame, 39)
+        XCTAssertEqual(tail?.frameCount, 34)
+        XCTAssertEqual(tail!.newSeconds, assembler.seconds(frames: 8), accuracy: 1e-12)
+        XCTAssertEqual(tail!.endSeconds, assembler.seconds(frames: 73), accuracy: 1e-12)
+        // Exactly at a window's end (65 frames): the next window would start at 39 and
+        // add nothing after frame 65, so no partial window repeats the last end time.
+        let exact = WindowAssembler(settings: settings, hopFrames: 13)
+        _ = feed(exact, frames: 65) { Float($0) }
+        XCTAssertNil(finish(exact), "no partial window without new audio")
+    }
+
+    func testWindowTimesAndNewAudio() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 13)
+        let windows = feed(assembler, frames: 39 + 13) { Float($0) }
+        XCTAssertEqual(windows.count, 2)
+        XCTAssertEqual(windows[0].startSeconds, 0)
+        XCTAssertEqual(windows[0].endSeconds, assembler.seconds(frames: 39), accuracy: 1e-12)
+        XCTAssertEqual(windows[0].newSeconds, assembler.seconds(frames: 39), accuracy: 1e-12, "the first window is all new")
+        XCTAssertEqual(windows[1].startSeconds, assembler.seconds(frames: 13), accuracy: 1e-12)
+        XCTAssertEqual(windows[1].newSeconds, assembler.seconds(frames: 13), accuracy: 1e-12, "an overlapping window adds its hop")
+    }
+
+    func testLevelSpreadIsTheDeviationOfTheHopLevels() {
+        let assembler = WindowAssembler(settings: settings, hopFrames: 39)
+        // Hops alternate between -40 and -50 dBFS: mean square 1e-4 and 1e-5, spread 5 dB.
+        let windows = feed(assembler, frames: 39, hopMeanSquare: { $0 % 2 == 0 ? 1e-4 : 1e-5 }) { _ in 0 }
+        let evens = 20.0, odds = 19.0
+        XCTAssertEqual(windows[0].levelDBFS, 10 * log10((evens * 1e-4 + odds * 1e-5) / 39), accuracy: 1e-9)
+        let mean = (evens * -40 + odds * -50) / 39
+        let spread = ((evens * (-40 - mean) * (-40 - mean) + odds * (-50 - mean) * (-50 - mean)) / 39).squareRoot()
+        XCTAssertEqual(windows[0].levelSpreadDB, spread, accuracy: 1e-9)
+        let steady = WindowAssembler(settings: settings, hopFrames: 39)
+        XCTAssertEqual(feed(steady, frames: 39, hopMeanSquare: { _ in 3e-5 }) { _ in 0 }[0].levelSpreadDB, 0, accuracy: 1e-4)
+    }
+
     func testStandardisedInputHasZeroMeanAndUnitDeviation() {
         let assembler = WindowAssembler(settings: settings, hopFrames: 39)
         var rng = SeededRandom(seed: 5)
-        var produced: WindowAssembler.Window? = nil
-        for _ in 0..<39 {
-            let frame = rng.floats(settings.nMels, in: -90 ... -10)
-            produced = frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: 1) } ?? produced
+        var produced: Seen? = nil
+        for t in 0..<39 {
+            produced = add(assembler, rng.floats(settings.nMels, in: -90 ... -10), hopMeanSquare: 1, index: t).last ?? produced
         }
         XCTAssertNotNil(produced)
-        let x = assembler.input.map(Double.init)
+        let x = produced!.input.map(Double.init)
         let mean = x.reduce(0, +) / Double(x.count)
         let variance = x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(x.count)
         XCTAssertEqual(mean, 0, accuracy: 1e-5)

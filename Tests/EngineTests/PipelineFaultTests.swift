@@ -41,35 +41,26 @@ final class PipelineFaultTests: XCTestCase {
         }
     }
 
-    private func run(_ source: ScriptedSource) throws -> (lines: [[String: Any]], error: EngineError?) {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gs-pipeline-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: url) }
-        let handle = try FileHandle(forWritingTo: url)
+    private func run(_ source: ScriptedSource) throws -> (results: [WindowResult], error: EngineError?) {
         let model = try ModelFile.load(path: Fixtures.path("fixture-random.gsm"))
-        let formatter = LineFormatter(format: .jsonl, clock: .stream, labels: model.labels, top: 3, showSource: false)
-        let pipeline = try Pipeline(network: Network(model: model), settings: PipelineSettings(hopFrames: 39),
-                                    formatter: formatter, writer: LineWriter(fileDescriptor: handle.fileDescriptor))
+        let pipeline = try Pipeline(network: Network(model: model), settings: PipelineSettings(hopFrames: 39))
+        var results: [WindowResult] = []
         var failure: EngineError? = nil
-        do { _ = try pipeline.run(source) } catch let error as EngineError { failure = error }
-        try handle.close()
-        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
-        XCTAssertTrue(text.isEmpty || text.hasSuffix("\n"), "the last line is complete")
-        let lines = try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        return (lines, failure)
+        do { _ = try pipeline.run(source) { results.append($0) } } catch let error as EngineError { failure = error }
+        return (results, failure)
     }
 
     func testGapIsReportedOnTheWindowThatSpansIt() throws {
-        let (lines, error) = try run(ScriptedSource(seconds: 12.1, gapAt: 4.5))
+        let (results, error) = try run(ScriptedSource(seconds: 12.1, gapAt: 4.5))
         XCTAssertNil(error)
-        XCTAssertEqual(lines.count, 4)
-        XCTAssertEqual(lines.map { $0["gaps"] as? Int }, [0, 1, 0, 0], "the gap at 4.5 s lies in window 1 (3-6 s)")
+        XCTAssertEqual(results.count, 4)
+        XCTAssertEqual(results.map(\.gaps), [0, 1, 0, 0], "the gap at 4.5 s lies in window 1 (3-6 s)")
     }
 
     func testDeviceThatDisappearsEndsWithDeviceErrorAfterTheLastCompleteLine() throws {
-        let (lines, error) = try run(ScriptedSource(seconds: 30, failAt: 7.0))
+        let (results, error) = try run(ScriptedSource(seconds: 30, failAt: 7.0))
         XCTAssertEqual(error?.exitCode, 69)
-        XCTAssertEqual(lines.count, 2, "the two windows completed before the fault are there, whole")
-        XCTAssertEqual(lines.last?["window"] as? Int, 1)
+        XCTAssertEqual(results.count, 2, "the two windows completed before the fault were handed out")
+        XCTAssertEqual(results.last?.index, 1)
     }
 }

@@ -14,7 +14,7 @@ public enum FeatureExtractor {
     public static func frames(of source: AudioSource, settings: FrontendSettings, skipSamples: Int = 0) throws -> Frames {
         let frontend = try MelFrontend(settings: settings)
         var columns: [Float] = []
-        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { columns.append(contentsOf: frontend.frame) }
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { columns.append(contentsOf: $0.bands) }
         let count = columns.count / settings.nMels
         // Frames arrive time-major; transpose to band-major, the model's layout.
         var values = [Float](repeating: 0, count: columns.count)
@@ -42,13 +42,13 @@ public enum FeatureExtractor {
         let assembler = WindowAssembler(settings: settings, hopFrames: hopFrames)
         let columns = (withLevel ? 1 : 0) + outputs.reduce(0) { $0 + network.model.nodes[$1.node].shape.count }
         var values: [Float] = [], count = 0
-        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) {
-            let window = frontend.frame.withUnsafeBufferPointer { assembler.add(frame: $0, hopMeanSquare: frontend.hopMeanSquare) }
-            guard let window else { return }
-            if withLevel { values.append(Float(window.levelDBFS)) }
-            assembler.input.withUnsafeBufferPointer { network.run($0) }
-            for output in outputs { values.append(contentsOf: network.values(of: output)) }
-            count += 1
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { frame in
+            assembler.process(frame) { window in
+                if withLevel { values.append(Float(window.levelDBFS)) }
+                network.run(window.input)
+                for output in outputs { values.append(contentsOf: network.values(of: output)) }
+                count += 1
+            }
         }
         return WindowOutputs(count: count, columns: columns, values: values)
     }
@@ -56,17 +56,14 @@ public enum FeatureExtractor {
     /// Runs a whole source through `frontend` at its model's rate, dropping the first
     /// `skipSamples`, and calls `onFrame` for every frame, the end's flushed ones included.
     private static func everyFrame(of source: AudioSource, frontend: MelFrontend, skipSamples: Int,
-                                   _ onFrame: () -> Void) throws {
+                                   _ onFrame: (MelFrontend.Frame) -> Void) throws {
         let converter = MonoConverter(outputRate: frontend.settings.sampleRate)
         var toSkip = skipSamples
         _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { samples in
-            var offset = min(toSkip, samples.count)
-            toSkip -= offset
-            while offset < samples.count {
-                offset += frontend.consume(UnsafeBufferPointer(rebasing: samples[offset...]))
-                if frontend.frameReady { onFrame() }
-            }
+            let skip = min(toSkip, samples.count)
+            toSkip -= skip
+            frontend.process(UnsafeBufferPointer(rebasing: samples[skip...]), emit: onFrame)
         }
-        while frontend.flush() { onFrame() }
+        frontend.finish(emit: onFrame)
     }
 }

@@ -18,12 +18,12 @@ public final class MelFrontend {
     public let settings: FrontendSettings
     public let filterbank: MelFilterbank
     /// The last completed frame, dB, band 0 lowest. Valid when `frameReady`.
-    public private(set) var frame: [Float]
+    private(set) var frame: [Float]
     /// Mean square of one hop of the frame's samples, so that a window's level
     /// covers each sample exactly once: the hop it advances by, or for centred
     /// frames the hop from its centre (the first hop of a centred stream is padding).
-    public private(set) var hopMeanSquare: Double = 0
-    public private(set) var frameReady = false
+    private(set) var hopMeanSquare: Double = 0
+    private(set) var frameReady = false
     /// Frames produced since the last reset.
     public private(set) var framesProduced = 0
 
@@ -67,9 +67,39 @@ public final class MelFrontend {
         frameReady = false
     }
 
+    /// One frame of the stream, handed to `emit`; `bands` is valid only during that call.
+    public struct Frame {
+        /// The compressed mel bands, `n_mels` of them.
+        public var bands: UnsafeBufferPointer<Float>
+        /// Mean square of the frame's hop (for a centred frame, the hop from its centre): the level's input.
+        public var hopMeanSquare: Double
+        /// Frames before it in this stream.
+        public var index: Int
+    }
+
+    /// The stream contract: takes any number of samples and emits every frame they complete.
+    public func process(_ input: UnsafeBufferPointer<Float>, emit: (Frame) throws -> Void) rethrows {
+        var offset = 0
+        while offset < input.count {
+            offset += consume(UnsafeBufferPointer(rebasing: input[offset...]))
+            if frameReady { try emitFrame(emit) }
+        }
+    }
+
+    /// At end of stream: emits the frames that the samples left still complete (see `flush`).
+    public func finish(emit: (Frame) throws -> Void) rethrows {
+        while flush() { try emitFrame(emit) }
+    }
+
+    private func emitFrame(_ emit: (Frame) throws -> Void) rethrows {
+        try frame.withUnsafeBufferPointer {
+            try emit(Frame(bands: $0, hopMeanSquare: hopMeanSquare, index: framesProduced - 1))
+        }
+    }
+
     /// Uses samples from `input` until a frame completes or the input runs out;
     /// returns how many were used. Check `frameReady` after each call.
-    public func consume(_ input: UnsafeBufferPointer<Float>) -> Int {
+    func consume(_ input: UnsafeBufferPointer<Float>) -> Int {
         if frameReady { advance() }
         let n = settings.nFFT
         let used = min(n - filled, input.count)
@@ -84,7 +114,7 @@ public final class MelFrontend {
     /// At end of stream: completes one more frame from the samples left if
     /// they hold at least a whole hop, zero-padding the rest of the frame.
     /// Returns true while it produced a frame; call until it returns false.
-    public func flush() -> Bool {
+    func flush() -> Bool {
         if frameReady { advance() }
         guard filled >= settings.hopLength, filled < settings.nFFT else { return false }
         samples.withUnsafeMutableBufferPointer { s in

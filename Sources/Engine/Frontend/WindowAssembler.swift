@@ -14,6 +14,7 @@ public final class WindowAssembler {
     public let hopFrames: Int
     public let nMels: Int
     private let hopLength: Int
+    private let sampleRate: Int
     private let topDB: Float
     /// nil: the model takes the window as it is (no standardisation).
     private let eps: Float?
@@ -22,10 +23,12 @@ public final class WindowAssembler {
     private var hopPower: [Double]     // mean square of each ring slot's hop
     private var framesSeen = 0
     private var windowsEmitted = 0
+    /// Frames up to which windows have been emitted: what a partial window must go beyond to add audio.
+    private var coveredFrames = 0
     /// dB window in model layout [n_mels][frames], before standardisation.
     public private(set) var melWindow: [Float]
     /// The model input for the last window: standardised, or as is, as the model says.
-    public private(set) var input: [Float]
+    private var input: [Float]
 
     public init(settings: FrontendSettings, hopFrames: Int) {
         precondition(hopFrames >= 1 && hopFrames <= settings.framesPerWindow)
@@ -33,6 +36,7 @@ public final class WindowAssembler {
         self.hopFrames = hopFrames
         nMels = settings.nMels
         hopLength = settings.hopLength
+        sampleRate = settings.sampleRate
         topDB = Float(settings.topDB)
         eps = settings.standardizeEps.map(Float.init)
         ring = [Float](repeating: 0, count: framesPerWindow * nMels)
@@ -44,51 +48,89 @@ public final class WindowAssembler {
     public func reset() {
         framesSeen = 0
         windowsEmitted = 0
+        coveredFrames = 0
     }
 
-    /// A window that is ready: its position in frames and its level.
-    public struct Window: Sendable {
+    /// A window that is ready, handed to `emit`: its model input, position, times and level.
+    public struct Window {
         public var index: Int
         public var firstFrame: Int
         /// Frames of real audio in it: `framesPerWindow`, or fewer for the partial window at end of input.
         public var frameCount: Int
+        /// Seconds from the stream start to its first sample and to its last sample's end.
+        public var startSeconds: Double
+        public var endSeconds: Double
+        /// Seconds of audio in it that no earlier window covered: all of it for consecutive
+        /// windows, the hop for overlapping ones.
+        public var newSeconds: Double
         /// 10 log10(mean square) of its samples: RMS relative to a full-scale square wave.
         public var levelDBFS: Double
+        /// Standard deviation, in dB, of its hops' levels: near 0 for a steady tone, hum or
+        /// noise floor (dead air), several dB for music and speech.
+        public var levelSpreadDB: Double
         public var isPartial: Bool
+        /// The model's input for this window (standardised or not, as the model says); valid during `emit` only.
+        public var input: UnsafeBufferPointer<Float>
     }
 
-    /// Adds a frame; returns the window it completes, if any, with `input` filled.
-    public func add(frame: UnsafeBufferPointer<Float>, hopMeanSquare: Double) -> Window? {
+    /// The stream contract: adds a frame, and emits the window it completes, if any.
+    public func process(_ frame: MelFrontend.Frame, emit: (Window) throws -> Void) rethrows {
         let slot = framesSeen % framesPerWindow
         ring.withUnsafeMutableBufferPointer { r in
-            (r.baseAddress! + slot * nMels).update(from: frame.baseAddress!, count: nMels)
+            (r.baseAddress! + slot * nMels).update(from: frame.bands.baseAddress!, count: nMels)
         }
-        hopPower[slot] = hopMeanSquare
+        hopPower[slot] = frame.hopMeanSquare
         framesSeen += 1
         let start = windowsEmitted * hopFrames
-        guard framesSeen == start + framesPerWindow else { return nil }
-        return emit(firstFrame: start, frameCount: framesPerWindow)
+        guard framesSeen == start + framesPerWindow else { return }
+        try emitWindow(firstFrame: start, frameCount: framesPerWindow, emit)
     }
 
-    /// At end of input: the window in progress, if it holds at least half a
-    /// window of frames. It is padded by repeating its own frames from its start
-    /// (a loop of the music it has), so that the network sees a full window of
-    /// real audio, not silence, and the standardisation is not skewed by padding.
-    public func finish() -> Window? {
+    /// At end of input: emits the window in progress if it holds at least half a
+    /// window of frames and audio that no full window covered (with overlapping
+    /// windows the last full window may already reach the end). It is padded by
+    /// repeating its own frames from its start (a loop of the music it has), so
+    /// that the network sees a full window of real audio, not silence, and the
+    /// standardisation is not skewed by padding.
+    public func finish(emit: (Window) throws -> Void) rethrows {
         let start = windowsEmitted * hopFrames
         let have = framesSeen - start
-        guard have * 2 >= framesPerWindow, have < framesPerWindow else { return nil }
-        return emit(firstFrame: start, frameCount: have)
+        guard have * 2 >= framesPerWindow, have < framesPerWindow, framesSeen > coveredFrames else { return }
+        try emitWindow(firstFrame: start, frameCount: have, emit)
     }
 
-    private func emit(firstFrame: Int, frameCount: Int) -> Window {
-        var power = 0.0
+    private func emitWindow(firstFrame: Int, frameCount: Int, _ emit: (Window) throws -> Void) rethrows {
+        fill(firstFrame: firstFrame, frameCount: frameCount)
+        let end = firstFrame + frameCount
+        let newFrames = end - max(firstFrame, coveredFrames)
+        coveredFrames = end
+        var power = 0.0, sumDB = 0.0, sumSquaresDB = 0.0
+        for t in 0..<frameCount {
+            let p = hopPower[(firstFrame + t) % framesPerWindow]
+            power += p
+            let db = 10 * log10(max(p, 1e-12))
+            sumDB += db
+            sumSquaresDB += db * db
+        }
+        let n = Double(frameCount), meanDB = sumDB / n
+        let index = windowsEmitted
+        windowsEmitted += 1
+        try input.withUnsafeBufferPointer { x in
+            try emit(Window(
+                index: index, firstFrame: firstFrame, frameCount: frameCount,
+                startSeconds: seconds(frames: firstFrame), endSeconds: seconds(frames: end), newSeconds: seconds(frames: newFrames),
+                levelDBFS: 10 * log10(max(power / n, 1e-12)),
+                levelSpreadDB: max(sumSquaresDB / n - meanDB * meanDB, 0).squareRoot(),
+                isPartial: frameCount < framesPerWindow, input: x))
+        }
+    }
+
+    /// Lays the window out in model order [n_mels][frames] and computes the model's input.
+    private func fill(firstFrame: Int, frameCount: Int) {
         ring.withUnsafeBufferPointer { r in
             melWindow.withUnsafeMutableBufferPointer { w in
                 for t in 0..<framesPerWindow {
-                    let frameIndex = firstFrame + t % frameCount
-                    let slot = frameIndex % framesPerWindow
-                    if t < frameCount { power += hopPower[slot] }
+                    let slot = (firstFrame + t % frameCount) % framesPerWindow
                     let column = r.baseAddress! + slot * nMels
                     for m in 0..<nMels { w[m * framesPerWindow + t] = column[m] }
                 }
@@ -107,16 +149,10 @@ public final class WindowAssembler {
                 for i in x.indices where x[i] < lowest { x[i] = lowest }
             }
         }
-        let window = Window(
-            index: windowsEmitted, firstFrame: firstFrame, frameCount: frameCount,
-            levelDBFS: 10 * log10(max(power / Double(frameCount), 1e-12)),
-            isPartial: frameCount < framesPerWindow)
-        windowsEmitted += 1
-        return window
     }
 
-    /// Seconds from the stream start to a frame's first sample, at the model's rate.
-    public func seconds(atFrame frame: Int, sampleRate: Int) -> Double {
-        Double(frame * hopLength) / Double(sampleRate)
+    /// Seconds that a number of frames spans at the model's rate (from the stream start, for a frame index).
+    public func seconds(frames: Int) -> Double {
+        Double(frames * hopLength) / Double(sampleRate)
     }
 }

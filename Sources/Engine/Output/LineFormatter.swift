@@ -43,7 +43,7 @@ public struct LineFormatter {
     public var headerLine: String? {
         guard format == .csv else { return nil }
         let fixed = ["source", "window", "start_s", "end_s", "wall_time", "label", "confidence",
-                     "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps"]
+                     "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps", "stalls"]
         return (fixed + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 }).joined(separator: ",")
     }
 
@@ -59,9 +59,9 @@ public struct LineFormatter {
         typealias F = TextFormatting
         var line = showSource ? r.source + "  " : ""
         line += clock == .wall ? F.wallClockNow() : F.clock(r.endSeconds)
-        if let label = r.label { line += "  " + label.padding(9) }
+        if let label = r.label { line += "  " + label.padding(toWidth: 9) }
         if let confidence = r.confidence, let raw = r.rawLabel {
-            line += "  " + F.fixed(confidence, 2) + "  raw " + raw.padding(9) + "  ("
+            line += "  " + F.fixed(confidence, 2) + "  raw " + raw.padding(toWidth: 9) + "  ("
             line += topIndices(r.probabilities, top).map { labels[$0] + " " + F.fixed(Double(r.probabilities[$0]), 2) }
                 .joined(separator: ", ")
             line += ")"
@@ -74,6 +74,7 @@ public struct LineFormatter {
         }
         if r.isPartial { line += "  [partial]" }
         if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
+        if r.stalls > 0 { line += "  [stall x\(r.stalls)]" }
         return line
     }
 
@@ -89,7 +90,7 @@ public struct LineFormatter {
         line += ",\"probabilities\":" + jsonObject(labels, r.probabilities)
         if !tagLabels.isEmpty { line += ",\"tags\":" + jsonObject(tagLabels, r.tags) }
         line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
-        line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps)}"
+        line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps),\"stalls\":\(r.stalls)}"
         return line
     }
 
@@ -98,7 +99,7 @@ public struct LineFormatter {
         var fields = [F.csvField(r.source), String(r.index), F.fixed(r.startSeconds, 3), F.fixed(r.endSeconds, 3),
                       clock == .wall ? F.wallClockNow() : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
                       r.rawLabel ?? "", r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
-                      r.isPartial ? "1" : "0", String(r.gaps)]
+                      r.isPartial ? "1" : "0", String(r.gaps), String(r.stalls)]
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
         fields += tagLabels.indices.map { r.tags.isEmpty ? "" : F.fixed(Double(r.tags[$0]), 4) }
         return fields.joined(separator: ",")
@@ -114,11 +115,5 @@ public struct LineFormatter {
     /// Indices of the `n` largest probabilities, largest first.
     private func topIndices(_ p: [Float], _ n: Int) -> [Int] {
         Array(p.indices.sorted { p[$0] > p[$1] }.prefix(n))
-    }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

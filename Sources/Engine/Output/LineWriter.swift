@@ -2,16 +2,39 @@
 import Glibc
 #endif
 
-/// Writes result lines to a file descriptor (stdout), each line whole and
-/// flushed as it is written: no buffering that a crash or a kill could lose.
-public final class LineWriter {
+/// Writes result lines to a file descriptor (stdout, or a file it opened), each line
+/// whole and written as it comes: no buffering that a crash or a kill could lose.
+///
+/// Sendable because it holds only a file descriptor: concurrent writers (the summary
+/// thread) serialise their lines themselves.
+public final class LineWriter: @unchecked Sendable {
     /// The reader went away (`genre-stream | head -n 2`): not an error, the run just ends.
     public struct ReaderClosed: Error {}
 
     private let fd: Int32
+    private let ownsDescriptor: Bool
+    /// Names the destination in error messages.
+    public let name: String
 
     public init(fileDescriptor: Int32 = 1) {
         fd = fileDescriptor
+        ownsDescriptor = false
+        name = fileDescriptor == 1 ? "stdout" : "file descriptor \(fileDescriptor)"
+    }
+
+    /// Appends to a file, creating it (mode 0644 less the umask): logs that survive restarts.
+    public init(appendingTo path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw EngineError.output("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+        }
+        fd = descriptor
+        ownsDescriptor = true
+        name = path
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
     }
 
     public func write(line: String) throws {
@@ -25,7 +48,7 @@ public final class LineWriter {
                 switch errno {
                 case EINTR, EAGAIN: continue  // a signal arrived mid-line: finish the line first
                 case EPIPE: throw ReaderClosed()
-                default: throw EngineError.output("cannot write to stdout: \(String(cString: strerror(errno)))")
+                default: throw EngineError.output("cannot write to \(name): \(String(cString: strerror(errno)))")
                 }
             }
         }

@@ -23,7 +23,7 @@ public enum TextFormatting {
     }
 
     /// `HH:MM:SS.mmm` stream time; hours keep growing past 99 for long streams.
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let millis = Int((seconds * 1000).rounded())
         let h = millis / 3_600_000, m = millis / 60_000 % 60, s = millis / 1000 % 60, ms = millis % 1000
         return pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(ms, 3)
@@ -31,14 +31,25 @@ public enum TextFormatting {
 
     /// The current time as ISO-8601 UTC with milliseconds: `2026-11-21T00:53:41.123Z`.
     static func wallClockNow() -> String {
+        wallClock(nowSeconds())
+    }
+
+    /// Seconds since the epoch, now.
+    public static func nowSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    /// Seconds since the epoch as ISO-8601 UTC with milliseconds.
+    public static func wallClock(_ epochSeconds: Double) -> String {
+        let millis = Int((epochSeconds * 1000).rounded(.down))
+        var seconds = millis / 1000
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
             + "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
-            + "." + pad(Int(now.tv_nsec) / 1_000_000, 3) + "Z"
+            + "." + pad(millis % 1000, 3) + "Z"
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
@@ -47,7 +58,7 @@ public enum TextFormatting {
     }
 
     /// A JSON string literal, escaping what RFC 8259 requires.
-    static func jsonString(_ text: String) -> String {
+    public static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -66,7 +77,7 @@ public enum TextFormatting {
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-    static func csvField(_ text: String) -> String {
+    public static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,0 +1,66 @@
+/// What one input has held so far: time per label, segments, windows, gaps and
+/// stalls. Printed at the end of each input and on SIGUSR1. Its size is bounded by
+/// the model's label count, whatever the stream's length.
+public struct RunSummary: Sendable {
+    public struct LabelTime: Sendable, Equatable {
+        public var label: String
+        public var seconds: Double
+        public var windows: Int
+    }
+
+    public var source: String
+    /// Audio seconds the windows cover (each window's new audio counted once).
+    public var seconds = 0.0
+    public var windows = 0
+    public var segments = 0
+    public var gaps = 0
+    public var stalls = 0
+    /// Per label, in the order first seen.
+    public private(set) var labels: [LabelTime] = []
+    /// Ended with the input (or a stop), rather than a snapshot taken on request.
+    public var isFinal = false
+
+    private var lastLabel: String?
+    private var lastKind: WindowResult.Kind?
+
+    public init(source: String) {
+        self.source = source
+    }
+
+    public mutating func add(_ result: WindowResult) {
+        windows += 1
+        seconds += result.newSeconds
+        gaps += result.gaps
+        guard let label = result.label else { return }
+        // Counted as SegmentTracker cuts them: a new segment wherever the label changes.
+        if label != lastLabel || result.kind != lastKind { segments += 1 }
+        lastLabel = label
+        lastKind = result.kind
+        if let i = labels.firstIndex(where: { $0.label == label }) {
+            labels[i].seconds += result.newSeconds
+            labels[i].windows += 1
+        } else {
+            labels.append(LabelTime(label: label, seconds: result.newSeconds, windows: 1))
+        }
+    }
+
+    /// Stalls can happen while no window completes; they are counted as they happen.
+    public mutating func addStall() {
+        stalls += 1
+    }
+
+    public var silenceSeconds: Double {
+        labels.first { $0.label == "silence" }?.seconds ?? 0
+    }
+
+    /// Labels by time, longest first (ties in the order first seen).
+    public var labelsByTime: [LabelTime] {
+        labels.enumerated().sorted { $0.element.seconds != $1.element.seconds ? $0.element.seconds > $1.element.seconds : $0.offset < $1.offset }
+            .map(\.element)
+    }
+
+    /// A label's share of the audio seconds, 0...1.
+    public func share(of label: LabelTime) -> Double {
+        seconds > 0 ? label.seconds / seconds : 0
+    }
+}

@@ -1,0 +1,77 @@
+/// A stretch of the stream with one smoothed label: what a monitor logs instead of
+/// (or beside) the window lines, one line per change.
+public struct Segment: Sendable, Equatable {
+    public var source: String
+    /// Segments before it in this input.
+    public var index: Int
+    public var label: String
+    public var kind: WindowResult.Kind
+    /// Stream seconds: from where its first window's new audio begins to its last window's end,
+    /// so that consecutive segments tile the stream.
+    public var startSeconds: Double
+    public var endSeconds: Double
+    public var windows: Int
+    /// Mean of its windows' smoothed confidence; nil for silence.
+    public var meanConfidence: Double?
+    /// Wall clock (seconds since the epoch) when its first window's audio began and its last ended,
+    /// as seen when each window's result was computed.
+    public var startWallSeconds: Double
+    public var endWallSeconds: Double
+    /// Cut by the end of the input (or a stop), not by a change of label.
+    public var isFinal: Bool
+
+    public var seconds: Double { endSeconds - startSeconds }
+}
+
+/// The stage that turns window results into segments: `process` emits a segment
+/// when the smoothed label changes, `finish` the one in progress at end of input.
+/// Windows of a model without genres (tags only) make no segments.
+public struct SegmentTracker: Sendable {
+    private var current: Segment?
+    private var confidenceSum = 0.0
+    private var confidenceCount = 0
+    private var count = 0
+
+    public init() {}
+
+    /// Segments emitted so far in this input, plus the one in progress.
+    public var segmentCount: Int { count + (current == nil ? 0 : 1) }
+
+    /// `wallSeconds`: the wall clock when the result was computed (the end of its audio, live).
+    public mutating func process(_ result: WindowResult, wallSeconds: Double, emit: (Segment) throws -> Void) rethrows {
+        guard let label = result.label else { return }
+        if let open = current, open.label == label, open.kind == result.kind {
+            current!.endSeconds = result.endSeconds
+            current!.endWallSeconds = wallSeconds
+            current!.windows += 1
+        } else {
+            if let open = current { try emit(closed(open, final: false)) }
+            confidenceSum = 0
+            confidenceCount = 0
+            current = Segment(
+                source: result.source, index: count, label: label, kind: result.kind,
+                startSeconds: result.endSeconds - result.newSeconds, endSeconds: result.endSeconds, windows: 1,
+                meanConfidence: nil, startWallSeconds: wallSeconds - result.newSeconds, endWallSeconds: wallSeconds,
+                isFinal: false)
+        }
+        if let confidence = result.confidence {
+            confidenceSum += confidence
+            confidenceCount += 1
+        }
+    }
+
+    /// End of input: emits the segment in progress, if any, and starts afresh.
+    public mutating func finish(emit: (Segment) throws -> Void) rethrows {
+        if let open = current { try emit(closed(open, final: true)) }
+        current = nil
+        count = 0
+    }
+
+    private mutating func closed(_ segment: Segment, final: Bool) -> Segment {
+        var segment = segment
+        segment.meanConfidence = confidenceCount > 0 ? confidenceSum / Double(confidenceCount) : nil
+        segment.isFinal = final
+        count += 1
+        return segment
+    }
+}

@@ -1,0 +1,38 @@
+/// Turns a run summary into text: one JSON object for `--output jsonl` (for jq), or
+/// a few aligned lines for people.
+public struct SummaryFormatter: Sendable {
+    public let json: Bool
+
+    public init(json: Bool) {
+        self.json = json
+    }
+
+    /// The summary's lines, without newlines.
+    public func lines(for s: RunSummary) -> [String] {
+        typealias F = TextFormatting
+        let labels = s.labelsByTime
+        if json {
+            var line = "{\"type\":\"summary\",\"source\":" + F.jsonString(s.source) + ",\"final\":" + (s.isFinal ? "true" : "false")
+            line += ",\"seconds\":" + F.fixed(s.seconds, 3) + ",\"windows\":\(s.windows),\"segments\":\(s.segments)"
+            line += ",\"silence_seconds\":" + F.fixed(s.silenceSeconds, 3) + ",\"gaps\":\(s.gaps),\"stalls\":\(s.stalls)"
+            line += ",\"labels\":{" + labels.map {
+                F.jsonString($0.label) + ":{\"seconds\":" + F.fixed($0.seconds, 3) + ",\"share\":" + F.fixed(s.share(of: $0), 4)
+                    + ",\"windows\":\($0.windows)}"
+            }.joined(separator: ",") + "}}"
+            return [line]
+        }
+        var head = "summary of " + s.source + (s.isFinal ? "" : " so far") + ": " + F.clock(s.seconds) + " of audio, "
+        head += "\(s.windows) windows, \(s.segments) segments, silence " + F.clock(s.silenceSeconds)
+        head += ", \(s.gaps) gaps, \(s.stalls) stalls"
+        return [head] + labels.map {
+            "  " + $0.label.padding(toWidth: 9) + "  " + F.clock($0.seconds) + "  "
+                + (F.fixed(100 * s.share(of: $0), 1) + "%").leftPadded(toWidth: 6) + "  \($0.windows) window" + ($0.windows == 1 ? "" : "s")
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(toWidth width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,114 @@
+/// The stage that turns a window's model input into a `WindowResult`: silence and
+/// dead air are decided from the level, the network runs on the rest, and the
+/// genre belief (the smoother) follows the music windows only.
+///
+/// Allocation-free per window: the probability and tag arrays a result carries are
+/// this stage's own, written in place again once the previous result is released.
+final class WindowClassifier {
+    let network: Network
+    let settings: PipelineSettings
+    private var smoother: Smoother
+    private let genre: ModelOutput?
+    private let tags: ModelOutput?
+    private let labels: [String]
+    /// Indices of the genre output's music labels (all but `speech` and `other`), which the smoother follows.
+    private let genreIndices: [Int]
+    private let isMusicLabel: [Bool]
+    /// The music labels' probabilities of one window, renormalised: the smoother's evidence.
+    private var genreEvidence: [Float]
+    private var probabilities: [Float]
+    private var tagValues: [Float]
+
+    init(network: Network, settings: PipelineSettings) throws {
+        self.network = network
+        self.settings = settings
+        let model = network.model
+        genre = model.output(ModelOutput.genre)
+        let labels = genre?.labels ?? []
+        let isMusicLabel = labels.map { !Pipeline.nonMusicLabels.contains($0) }
+        self.labels = labels
+        self.isMusicLabel = isMusicLabel
+        genreIndices = labels.indices.filter { isMusicLabel[$0] }
+        genreEvidence = [Float](repeating: 0, count: max(genreIndices.count, 1))
+        probabilities = [Float](repeating: 0, count: labels.count)
+        // The smoother's time constant is in seconds; its step is this run's window hop.
+        let f = model.frontend
+        var smoothing = settings.smoothing ?? Smoother.Settings()
+        smoothing.hopSeconds = Double(settings.hopFrames * f.hopLength) / Double(f.sampleRate)
+        smoother = Smoother(labelCount: max(genreIndices.count, 1), settings: smoothing)
+        let tagOutput = model.output(ModelOutput.tags)
+        guard genre != nil || tagOutput != nil else {
+            throw EngineError.model("model \(model.name) has neither a genre nor a tags output; nothing to print")
+        }
+        if settings.tags && tagOutput == nil {
+            throw EngineError.usage("model \(model.name) has no tags output (outputs: \(model.outputs.map(\.name).joined(separator: ", ")))")
+        }
+        tags = settings.tags || genre == nil ? tagOutput : nil
+        tagValues = [Float](repeating: 0, count: tags.map { network.values(of: $0).count } ?? 0)
+    }
+
+    func reset() {
+        smoother.reset()
+    }
+
+    /// True for a window that is silence: below the silence level, or below the dead-air
+    /// level with a near-constant level (a noise floor, dither or hum, not a quiet passage).
+    func isSilence(_ window: WindowAssembler.Window) -> Bool {
+        if window.levelDBFS < settings.silenceDBFS { return true }
+        guard let deadAir = settings.deadAirDBFS else { return false }
+        return window.levelDBFS < deadAir && window.levelSpreadDB < PipelineSettings.deadAirSpreadDB
+    }
+
+    /// Classifies one window; the result's times, level and counts are filled by the caller.
+    func classify(_ window: WindowAssembler.Window, into result: inout WindowResult) {
+        if isSilence(window) {
+            smoother.advance()
+            result.kind = .silence
+            result.label = "silence"
+            result.rawLabel = "silence"
+            return
+        }
+        let start = CPUClock.threadSeconds()
+        network.run(window.input)
+        result.networkSeconds = CPUClock.threadSeconds() - start
+        if let tags {
+            copy(network.values(of: tags), into: &tagValues)
+            result.tags = tagValues
+        }
+        guard let genre else {
+            result.kind = .tagsOnly
+            return
+        }
+        let p = network.values(of: genre)
+        copy(p, into: &probabilities)
+        result.probabilities = probabilities
+        var raw = 0
+        for i in 1..<p.count where p[i] > p[raw] { raw = i }
+        result.rawLabel = labels[raw]
+        result.rawConfidence = Double(p[raw])
+        guard isMusicLabel[raw] else {
+            // Speech or other: reported as it is; time passes for the genre belief.
+            smoother.advance()
+            result.kind = .nonMusic
+            result.label = labels[raw]
+            result.confidence = Double(p[raw])
+            return
+        }
+        result.kind = .music
+        guard settings.smoothing != nil else {
+            result.label = labels[raw]
+            result.confidence = Double(p[raw])
+            return
+        }
+        var total: Float = 0
+        for (k, i) in genreIndices.enumerated() { genreEvidence[k] = p[i]; total += p[i] }
+        for k in genreEvidence.indices { genreEvidence[k] /= max(total, .leastNormalMagnitude) }
+        let s = genreEvidence.withUnsafeBufferPointer { smoother.update($0) }
+        result.label = labels[genreIndices[s.label]]
+        result.confidence = s.confidence
+    }
+
+    private func copy(_ values: UnsafeBufferPointer<Float>, into array: inout [Float]) {
+        array.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: values.baseAddress!, count: values.count) }
+    }
+}
