@@ -129,6 +129,11 @@ struct Classify: ParsableCommand {
             guard hopFrames >= 1, hopFrames <= f.framesPerWindow else {
                 throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(Double(f.hopLength) / Double(f.sampleRate), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
             }
+            // Windows start on frame boundaries: say so when that moves the hop asked for.
+            let actual = Double(hopFrames * f.hopLength) / Double(f.sampleRate)
+            if abs(actual - hopSeconds) > 0.0005 {
+                note("--hop-seconds \(TextFormatting.fixed(hopSeconds, 3)) is rounded to \(hopFrames) frames of model \(model.name) = \(TextFormatting.fixed(actual, 3)) s")
+            }
         }
         let format = OutputFormat(rawValue: output)!, clockMode = ClockMode(rawValue: clock)!
         let tagLabels = showTags ? tagOutput?.labels ?? [] : []

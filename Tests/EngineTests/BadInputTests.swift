@@ -314,6 +314,17 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(objects.first?["partial"] as? Bool, false, "the window before the garbage is whole")
     }
 
+    func testAnInputThatFailsStillGetsItsSummary() throws {
+        let path = try temporaryFile(try mp3WithGarbage(count: 4000), "garbage.mp3")
+        let run = try Binary.run(["--output", "jsonl", "--summary", "stderr", path])
+        XCTAssertEqual(run.status, 65, run.stderr)
+        XCTAssertEqual(run.stderrLines.count, 2, "the summary of what was done, then the error that ended it: \(run.stderr)")
+        XCTAssertTrue(run.stderrLines[1].hasPrefix("genre-stream: error: input format error: "), run.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stderrLines[0].utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["windows"] as? Int, 1, "the window before the garbage")
+        XCTAssertEqual(summary?["final"] as? Bool, true)
+    }
+
     func testMP3WithShortGarbageInTheMiddleEndsQuietlyThere() throws {
         let path = try temporaryFile(try mp3WithGarbage(count: 500), "garbage.mp3")
         let run = try Binary.run(["--output", "jsonl", path])
