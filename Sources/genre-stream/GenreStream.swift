@@ -13,7 +13,8 @@ struct GenreStream: ParsableCommand {
         discussion: """
             Reads stdin (WAV, Sun AU or raw PCM), an ALSA capture device, or audio files, \
             and prints the smoothed genre, its confidence and the per-genre probabilities \
-            for every window. Run 'genre-stream help classify' for every option.
+            for every window. Without a command it classifies (the 'classify' command); \
+            'genre-stream help <subcommand>' describes the others.
             """,
         version: "genre-stream 0.1.0",
         subcommands: [Classify.self, Features.self, Bench.self, Models.self],
@@ -22,8 +23,21 @@ struct GenreStream: ParsableCommand {
 
     /// The parser's own `main`, except that a usage error is one `genre-stream:`
     /// line (the README's promise for every error) instead of the parser's error,
-    /// usage and hint lines. Help, version and a run's own exit codes are unchanged.
+    /// usage and hint lines. `--help` alone shows the classify options too
+    /// (`RootHelp`), and a mistyped command is a usage error rather than a file
+    /// that cannot be opened (`SubcommandTypo`). Other help, version and a run's
+    /// own exit codes are unchanged.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if RootHelp.isRequested(by: arguments) {
+            print(RootHelp.text())
+            Glibc.exit(0)
+        }
+        if let intended = SubcommandTypo.intendedCommand(arguments, commands: { commandNames }) {
+            EarlyExit(text: "no file '\(arguments[0])' and no such command; did you mean '\(configuration.commandName!) \(intended)'?",
+                      code: ExitCode.validationFailure.rawValue).report()
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
         let command: ParsableCommand
         switch parse() {
         case .success(let parsed):
@@ -33,6 +47,11 @@ struct GenreStream: ParsableCommand {
             Glibc.exit(early.code)
         }
         Glibc.exit(exitStatus(of: command))
+    }
+
+    /// What can come first on the command line instead of a file.
+    static var commandNames: [String] {
+        configuration.subcommands.map { $0._commandName } + ["help"]
     }
 
     /// A usage error, as plain text and an exit code.

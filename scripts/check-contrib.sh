@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Checks what contrib/ and scripts/install.sh ship, without a running systemd:
+#  1. systemd-analyze verify on an instance of the template unit: any message
+#     (an unknown key, a value it cannot parse, a missing program) fails;
+#  2. the unit's ExecStart, as bash gets it, runs genre-stream as the main
+#     process with ffmpeg as its child, writes its lines to the log file, and
+#     SIGTERM ends it with 143 (SuccessExitStatus=); a stub stands in for ffmpeg
+#     where there is none;
+#  3. scripts/install.sh into a temporary DESTDIR with the debug binary: every
+#     file is there, the man page renders, the bash completion loads.
+# Usage: scripts/check-contrib.sh [BINARY]   (default .build/debug/genre-stream, built if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(scripts/setup.sh)"
+binary="${1:-.build/debug/genre-stream}"
+[ -x "$binary" ] || swift build --product genre-stream
+binary="$(realpath "$binary")"
+unit=contrib/systemd/genre-stream@.service
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# 1. A template cannot be verified by itself: verify an instance of it. Its
+# EnvironmentFile= need not exist for verify.
+cp "$unit" "$work/genre-stream@example.service"
+if ! out="$(cd "$work" && systemd-analyze verify --man=no --generators=no ./genre-stream@example.service 2>&1)" || [ -n "$out" ]; then
+    echo "check-contrib: systemd-analyze verify $unit:" >&2
+    echo "$out" >&2
+    exit 1
+fi
+echo "check-contrib: systemd-analyze verify: no messages"
+
+# 2. The command line as systemd hands it to bash: `$$` is `$`, %i the instance.
+command="$(sed -n "s|^ExecStart=/bin/bash -c '\(.*\)'\$|\1|p" "$unit" | sed -e 's/\$\$/$/g' -e 's/%i/example/g' \
+    -e "s|/usr/local/bin/genre-stream|$binary|g")"
+[ -n "$command" ] || { echo "check-contrib: no ExecStart=/bin/bash -c '...' line in $unit" >&2; exit 1; }
+bash -n -c "$command"
+mkdir -p "$work/bin" "$work/logs"
+if command -v ffmpeg >/dev/null 2>&1; then
+    input_args="-re"  # real time, so that the stream is still playing when it is stopped
+else
+    echo "check-contrib: no ffmpeg; a stub that sends nothing stands in for it"
+    printf '#!/bin/sh\nsleep 60\n' > "$work/bin/ffmpeg"
+    chmod +x "$work/bin/ffmpeg"
+    input_args=""
+fi
+PATH="$work/bin:$PATH" STREAM_URL="$PWD/demo/hungarian_dance_5-us_army_strings.ogg" LOGS_DIRECTORY="$work/logs" \
+    GENRE_STREAM_ARGS="--model small --output jsonl --clock wall" FFMPEG_INPUT_ARGS="$input_args" \
+    bash -c "$command" 2> "$work/stderr" &
+main=$!
+sleep 4
+# The children from /proc (procps may not be installed).
+child=""
+for stat in /proc/[0-9]*/stat; do
+    read -r pid _ _ ppid _ < "$stat" 2>/dev/null || continue
+    [ "$ppid" = "$main" ] && { child="$pid"; break; }
+done
+main_name="$(cat "/proc/$main/comm")"
+child_name="$([ -z "$child" ] || cat "/proc/$child/comm")"
+kill -TERM "$main"
+status=0
+wait "$main" || status=$?
+[ -z "$child" ] || kill "$child" 2>/dev/null || true
+lines="$(wc -l < "$work/logs/example.jsonl")"
+echo "check-contrib: ExecStart: main process $main_name, its child $child_name, $lines lines, exit $status after SIGTERM"
+if [ "$main_name" != genre-stream ] || [ "$child_name" != ffmpeg ] || [ "$status" -ne 143 ]; then
+    echo "check-contrib: expected genre-stream as the main process, ffmpeg its child, exit 143" >&2
+    cat "$work/stderr" >&2
+    exit 1
+fi
+if [ -z "$input_args" ] || [ "$lines" -ge 1 ]; then :; else
+    echo "check-contrib: no line in the log file after 4 s of the stream" >&2
+    exit 1
+fi
+
+# 3. The install script, with the debug binary.
+scripts/install.sh --binary "$binary" --destdir "$work/root" --prefix /usr --with-systemd 2> "$work/install.log" \
+    || { cat "$work/install.log" >&2; exit 1; }
+grep 'strip:' "$work/install.log"
+for f in usr/bin/genre-stream usr/share/man/man1/genre-stream.1 usr/share/bash-completion/completions/genre-stream \
+         usr/share/zsh/site-functions/_genre-stream usr/share/fish/vendor_completions.d/genre-stream.fish \
+         etc/systemd/system/genre-stream@.service etc/genre-stream/example.conf; do
+    [ -s "$work/root/$f" ] || { echo "check-contrib: install.sh did not install $f" >&2; exit 1; }
+done
+page="$work/root/usr/share/man/man1/genre-stream.1"
+if command -v man >/dev/null 2>&1; then
+    rendered="$(MANWIDTH=80 man -l "$page" 2>&1)"
+elif command -v groff >/dev/null 2>&1; then
+    rendered="$(groff -mandoc -Tutf8 "$page" 2>&1)"
+else
+    rendered="$(grep -E '^\.(Nm|Fl)' "$page")"
+    echo "check-contrib: neither man nor groff: the page's roff checked only for its macros"
+fi
+for word in GENRE-STREAM --output --model features; do
+    grep -q -- "$word" <<< "$rendered" || { echo "check-contrib: the man page lacks $word" >&2; exit 1; }
+done
+bash -c "source '$work/root/usr/share/bash-completion/completions/genre-stream' && complete -p genre-stream" >/dev/null
+grep -q "ExecStart=.*exec /usr/bin/genre-stream" "$work/root/etc/systemd/system/genre-stream@.service"
+echo "check-contrib: install.sh: all files, the man page renders ($(wc -l <<< "$rendered") lines), bash completion loads"
