@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 eval "$(scripts/setup.sh)"
 scripts/check-kernels-aarch64.sh
 swift build --build-tests
+# swift-argument-parser's man page generator, for the install script's test (CommandLineTests).
+swift build --product generate-manual
 swift test --skip-build "$@"
 # A short smoke run of each fuzz target from its seed corpus; the long runs are
 # `scripts/fuzz.sh all 600`. Skipped when arguments select some tests only.

@@ -7,7 +7,7 @@ import Glibc
 /// Every line starts with `genre-stream: ` and its severity (`error: `, `warning: `,
 /// `note: `, or `info: ` for summaries), so that a log reader or `grep` can sort them. When stderr is the
 /// systemd journal (the `JOURNAL_STREAM` the journal sets names stderr's device and
-/// inode), the line also starts with the sd-daemon priority prefix (`<3>`, `<4>`,
+/// inode), the line starts with the sd-daemon priority prefix instead of the name (`<3>`, `<4>`,
 /// `<5>`, `<6>`), so that `journalctl -p warning` filters on it.
 public enum Diagnostics {
     public enum Severity: Int32, Sendable {
@@ -34,8 +34,10 @@ public enum Diagnostics {
     }()
 
     /// The line as it is written, without its newline.
+    /// In the journal the program's name is left out: the journal tags every line with the
+    /// unit's identifier already (`genre-stream@radio1[pid]: warning: ...`).
     public static func line(_ severity: Severity, _ message: String, journal: Bool = stderrIsJournal) -> String {
-        (journal ? "<\(severity.rawValue)>" : "") + "genre-stream: " + severity.word + ": " + message
+        (journal ? "<\(severity.rawValue)>" : "genre-stream: ") + severity.word + ": " + message
     }
 
     public static func report(_ severity: Severity, _ message: String) {

@@ -16,7 +16,7 @@ struct Classify: ParsableCommand {
                                valueName: "format"))
     var rawFormat: String?
 
-    @Option(name: [.customShort("r"), .customLong("rate")], help: ArgumentHelp("Raw PCM sample rate in Hz. Default 22050.", valueName: "hz"))
+    @Option(name: [.customShort("r"), .customLong("rate")], help: ArgumentHelp("Raw PCM sample rate in Hz. Default: the model's rate (16000 for musicnn, 22050 for small).", valueName: "hz"))
     var rawRate: Int?
 
     @Option(name: [.customShort("c"), .customLong("channels")], help: ArgumentHelp("Raw PCM channel count. Default 1.", valueName: "n"))
@@ -68,6 +68,10 @@ struct Classify: ParsableCommand {
             help: ArgumentHelp("Windows quieter than this level (dBFS) whose level is near-constant (a noise floor, dither, hum: dead air) are also 'silence'; 'off' turns the test off. Default \(Int(PipelineSettings.defaultDeadAirDBFS)).", valueName: "dBFS|off"))
     var deadAirDB: String?
 
+    @Option(name: .customLong("dead-air-spread"),
+            help: ArgumentHelp("For --dead-air-db: the largest spread (standard deviation, dB) of a window's hop levels that still counts as near-constant.", valueName: "dB"))
+    var deadAirSpread: Double = PipelineSettings.defaultDeadAirSpreadDB
+
     @Flag(help: ArgumentHelp("Print one line per segment (a stretch with one smoothed label: start, end, label, mean confidence) when the label changes, instead of one per window."))
     var segments = false
 
@@ -104,6 +108,7 @@ struct Classify: ParsableCommand {
         if let deadAirDB, deadAirDB != "off", !(Double(deadAirDB)?.isFinite ?? false) {
             throw ValidationError("--dead-air-db must be a number of dBFS or 'off'")
         }
+        if !(deadAirSpread >= 0 && deadAirSpread.isFinite) { throw ValidationError("--dead-air-spread must be a number of dB, 0 or more") }
         if summary.isEmpty { throw ValidationError("--summary needs 'stderr', 'off' or a path") }
     }
 
@@ -140,6 +145,7 @@ struct Classify: ParsableCommand {
         let settings = PipelineSettings(
             hopFrames: hopFrames, silenceDBFS: silenceDB,
             deadAirDBFS: deadAirDB == "off" ? nil : deadAirDB.flatMap(Double.init) ?? PipelineSettings.defaultDeadAirDBFS,
+            deadAirSpreadDB: deadAirSpread,
             smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
         let pipeline = try Pipeline(network: Network(model: model), settings: settings)

@@ -78,21 +78,23 @@ final class CommandLineTests: XCTestCase {
         var status = stat()
         XCTAssertEqual(stat(stderrURL.path, &status), 0)
         let journal = "\(status.st_dev):\(status.st_ino)"
-        // A file that does not exist (an error), then an empty stdin (a warning).
+        // A file that does not exist (an error), then an empty stdin (a warning), then its summary (info).
         let arguments = ["--model", "small", directory.appendingPathComponent("missing.wav").path, "-"]
 
         let inJournal = try runWithStderr(arguments, stderr: stderrURL, journalStream: journal)
         XCTAssertEqual(inJournal.status, 66)
-        XCTAssertEqual(inJournal.lines.count, 2, inJournal.stderr)
-        XCTAssertTrue(inJournal.lines[0].hasPrefix("<3>genre-stream: error: "), inJournal.stderr)
-        XCTAssertTrue(inJournal.lines[1].hasPrefix("<4>genre-stream: warning: "), inJournal.stderr)
+        XCTAssertEqual(inJournal.lines.count, 3, inJournal.stderr)
+        XCTAssertTrue(inJournal.lines[0].hasPrefix("<3>error: "), inJournal.stderr)
+        XCTAssertTrue(inJournal.lines[1].hasPrefix("<4>warning: "), inJournal.stderr)
+        XCTAssertTrue(inJournal.lines[2].hasPrefix("<6>info: summary of stdin: "), inJournal.stderr)
 
         for journalStream in [nil, "\(status.st_dev):\(status.st_ino &+ 1)"] {
             let plain = try runWithStderr(arguments, stderr: stderrURL, journalStream: journalStream)
             XCTAssertEqual(plain.status, 66)
-            XCTAssertEqual(plain.lines.count, 2, plain.stderr)
+            XCTAssertEqual(plain.lines.count, 3, plain.stderr)
             XCTAssertTrue(plain.lines[0].hasPrefix("genre-stream: error: "), plain.stderr)
             XCTAssertTrue(plain.lines[1].hasPrefix("genre-stream: warning: "), plain.stderr)
+            XCTAssertTrue(plain.lines[2].hasPrefix("genre-stream: info: summary of stdin: "), plain.stderr)
         }
     }
 

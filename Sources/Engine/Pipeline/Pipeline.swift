@@ -7,6 +7,8 @@ public struct PipelineSettings: Sendable {
     /// Windows below this level whose level is near-constant (`deadAirSpreadDB`) are
     /// also silence: dithered or hissing dead air, hum. nil turns the test off.
     public var deadAirDBFS: Double?
+    /// The dead-air test's limit on the spread (standard deviation, dB) of a window's hop levels.
+    public var deadAirSpreadDB: Double
     /// nil turns smoothing off: the smoothed label is then the raw one.
     public var smoothing: Smoother.Settings?
     /// Stop each source after this many seconds of audio (a capture never ends by itself).
@@ -14,17 +16,17 @@ public struct PipelineSettings: Sendable {
     /// Report the model's `tags` output with each window (always, for a model without a genre output).
     public var tags: Bool
 
-    /// The dead-air test's limit on the spread (standard deviation, dB) of a window's hop levels.
-    /// A noise floor measured over hops of 256-512 samples spreads by 0.3-0.5 dB, hum by
-    /// less; music and speech, even quiet, by several dB (the README gives the measurement).
-    public static let deadAirSpreadDB = 1.5
+    /// A noise floor measured over hops of 256-1696 samples spreads by 0.1-0.5 dB, hum by
+    /// less; speech by several dB, and most music too (the README gives the measurement).
+    public static let defaultDeadAirSpreadDB = 1.0
     public static let defaultDeadAirDBFS = -40.0
 
     public init(hopFrames: Int, silenceDBFS: Double = -60, deadAirDBFS: Double? = PipelineSettings.defaultDeadAirDBFS,
-                smoothing: Smoother.Settings? = Smoother.Settings(), maxSeconds: Double? = nil, tags: Bool = false) {
+                deadAirSpreadDB: Double = PipelineSettings.defaultDeadAirSpreadDB, smoothing: Smoother.Settings? = Smoother.Settings(), maxSeconds: Double? = nil, tags: Bool = false) {
         self.hopFrames = hopFrames
         self.silenceDBFS = silenceDBFS
         self.deadAirDBFS = deadAirDBFS
+        self.deadAirSpreadDB = deadAirSpreadDB
         self.smoothing = smoothing
         self.maxSeconds = maxSeconds
         self.tags = tags

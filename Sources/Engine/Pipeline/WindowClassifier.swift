@@ -56,7 +56,7 @@ final class WindowClassifier {
     func isSilence(_ window: WindowAssembler.Window) -> Bool {
         if window.levelDBFS < settings.silenceDBFS { return true }
         guard let deadAir = settings.deadAirDBFS else { return false }
-        return window.levelDBFS < deadAir && window.levelSpreadDB < PipelineSettings.deadAirSpreadDB
+        return window.levelDBFS < deadAir && window.levelSpreadDB < settings.deadAirSpreadDB
     }
 
     /// Classifies one window; the result's times, level and counts are filled by the caller.
