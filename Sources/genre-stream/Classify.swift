@@ -148,7 +148,7 @@ struct Classify: ParsableCommand {
             deadAirSpreadDB: deadAirSpread,
             smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
-        let pipeline = try Pipeline(network: Network(model: model), settings: settings)
+        let pipeline = try Pipeline(model: model, settings: settings)
         if (segments || segmentsFile != nil) && model.output(ModelOutput.genre) == nil {
             throw EngineError.usage("--segments needs a model with a genre output; \(model.name) has tags only")
         }

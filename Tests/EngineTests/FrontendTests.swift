@@ -159,15 +159,24 @@ final class WindowAssemblerTests: XCTestCase {
         XCTAssertEqual(windows[1].newSeconds, assembler.seconds(frames: 13), accuracy: 1e-12, "an overlapping window adds its hop")
     }
 
-    func testLevelSpreadIsTheDeviationOfTheHopLevels() {
+    func testLevelSpreadIsTheDeviationOfTheBlockLevels() {
         let assembler = WindowAssembler(settings: settings, hopFrames: 39)
-        // Hops alternate between -40 and -50 dBFS: mean square 1e-4 and 1e-5, spread 5 dB.
-        let windows = feed(assembler, frames: 39, hopMeanSquare: { $0 % 2 == 0 ? 1e-4 : 1e-5 }) { _ in 0 }
-        let evens = 20.0, odds = 19.0
-        XCTAssertEqual(windows[0].levelDBFS, 10 * log10((evens * 1e-4 + odds * 1e-5) / 39), accuracy: 1e-9)
-        let mean = (evens * -40 + odds * -50) / 39
-        let spread = ((evens * (-40 - mean) * (-40 - mean) + odds * (-50 - mean) * (-50 - mean)) / 39).squareRoot()
-        XCTAssertEqual(windows[0].levelSpreadDB, spread, accuracy: 1e-9)
+        let k = assembler.hopsPerBlock
+        XCTAssertEqual(k, Int((WindowAssembler.blockSeconds * Double(settings.sampleRate) / Double(settings.hopLength)).rounded()))
+        // Blocks of k hops alternate between -40 and -50 dBFS (mean square 1e-4 and 1e-5).
+        let windows = feed(assembler, frames: 39, hopMeanSquare: { ($0 / k) % 2 == 0 ? 1e-4 : 1e-5 }) { _ in 0 }
+        var levels: [Double] = [], total = 0.0
+        for start in stride(from: 0, to: 39, by: k) {
+            let hops = start..<min(start + k, 39)
+            let power = hops.map { ($0 / k) % 2 == 0 ? 1e-4 : 1e-5 }.reduce(0, +)
+            total += power
+            levels.append(10 * log10(power / Double(hops.count)))
+        }
+        let mean = levels.reduce(0, +) / Double(levels.count)
+        let spread = (levels.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(levels.count)).squareRoot()
+        XCTAssertEqual(windows[0].levelDBFS, 10 * log10(total / 39), accuracy: 1e-9)
+        XCTAssertEqual(windows[0].levelSpreadDB, spread, accuracy: 1e-6)
+        XCTAssertGreaterThan(spread, 4.9, "half the blocks 10 dB below the others")
         let steady = WindowAssembler(settings: settings, hopFrames: 39)
         XCTAssertEqual(feed(steady, frames: 39, hopMeanSquare: { _ in 3e-5 }) { _ in 0 }[0].levelSpreadDB, 0, accuracy: 1e-4)
     }

@@ -43,7 +43,7 @@ final class PipelineFaultTests: XCTestCase {
 
     private func run(_ source: ScriptedSource) throws -> (results: [WindowResult], error: EngineError?) {
         let model = try ModelFile.load(path: Fixtures.path("fixture-random.gsm"))
-        let pipeline = try Pipeline(network: Network(model: model), settings: PipelineSettings(hopFrames: 39))
+        let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: 39))
         var results: [WindowResult] = []
         var failure: EngineError? = nil
         do { _ = try pipeline.run(source) { results.append($0) } } catch let error as EngineError { failure = error }

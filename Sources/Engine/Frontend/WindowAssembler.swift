@@ -15,6 +15,10 @@ public final class WindowAssembler {
     public let nMels: Int
     private let hopLength: Int
     private let sampleRate: Int
+    /// Hops per block of the level spread: about `blockSeconds`, so that the spread of a
+    /// noise floor (which shrinks as blocks grow) means the same for every model's hop.
+    public let hopsPerBlock: Int
+    public static let blockSeconds = 0.15
     private let topDB: Float
     /// nil: the model takes the window as it is (no standardisation).
     private let eps: Float?
@@ -37,6 +41,7 @@ public final class WindowAssembler {
         nMels = settings.nMels
         hopLength = settings.hopLength
         sampleRate = settings.sampleRate
+        hopsPerBlock = max(1, Int((WindowAssembler.blockSeconds * Double(settings.sampleRate) / Double(settings.hopLength)).rounded()))
         topDB = Float(settings.topDB)
         eps = settings.standardizeEps.map(Float.init)
         ring = [Float](repeating: 0, count: framesPerWindow * nMels)
@@ -65,8 +70,8 @@ public final class WindowAssembler {
         public var newSeconds: Double
         /// 10 log10(mean square) of its samples: RMS relative to a full-scale square wave.
         public var levelDBFS: Double
-        /// Standard deviation, in dB, of its hops' levels: near 0 for a steady tone, hum or
-        /// noise floor (dead air), several dB for music and speech.
+        /// Standard deviation, in dB, of the levels of its blocks of hops (`blockSeconds`):
+        /// near 0 for a steady tone, hum or noise floor (dead air), several dB for speech and most music.
         public var levelSpreadDB: Double
         public var isPartial: Bool
         /// The model's input for this window (standardised or not, as the model says); valid during `emit` only.
@@ -104,15 +109,22 @@ public final class WindowAssembler {
         let end = firstFrame + frameCount
         let newFrames = end - max(firstFrame, coveredFrames)
         coveredFrames = end
-        var power = 0.0, sumDB = 0.0, sumSquaresDB = 0.0
+        // The level, and the spread of the levels of blocks of `hopsPerBlock` hops.
+        var power = 0.0, blockPower = 0.0, inBlock = 0, blocks = 0.0, sumDB = 0.0, sumSquaresDB = 0.0
         for t in 0..<frameCount {
             let p = hopPower[(firstFrame + t) % framesPerWindow]
             power += p
-            let db = 10 * log10(max(p, 1e-12))
+            blockPower += p
+            inBlock += 1
+            guard inBlock == hopsPerBlock || t == frameCount - 1 else { continue }
+            let db = 10 * log10(max(blockPower / Double(inBlock), 1e-12))
             sumDB += db
             sumSquaresDB += db * db
+            blocks += 1
+            blockPower = 0
+            inBlock = 0
         }
-        let n = Double(frameCount), meanDB = sumDB / n
+        let n = Double(frameCount), meanDB = sumDB / blocks
         let index = windowsEmitted
         windowsEmitted += 1
         try input.withUnsafeBufferPointer { x in
@@ -120,7 +132,7 @@ public final class WindowAssembler {
                 index: index, firstFrame: firstFrame, frameCount: frameCount,
                 startSeconds: seconds(frames: firstFrame), endSeconds: seconds(frames: end), newSeconds: seconds(frames: newFrames),
                 levelDBFS: 10 * log10(max(power / n, 1e-12)),
-                levelSpreadDB: max(sumSquaresDB / n - meanDB * meanDB, 0).squareRoot(),
+                levelSpreadDB: max(sumSquaresDB / blocks - meanDB * meanDB, 0).squareRoot(),
                 isPartial: frameCount < framesPerWindow, input: x))
         }
     }

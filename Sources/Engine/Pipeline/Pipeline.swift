@@ -40,20 +40,21 @@ public struct PipelineSettings: Sendable {
 /// (whose ratio depends on the source) is made, and the read buffer grown when
 /// a source has more channels than any before it. Nothing grows with stream length.
 public final class Pipeline {
-    public let network: Network
+    /// The model: its frontend settings make the frontend, its graph the network.
+    public let model: ModelFile
     public let settings: PipelineSettings
     private let frontend: MelFrontend
     private let assembler: WindowAssembler
     private let classifier: WindowClassifier
     private let converter: MonoConverter
 
-    public init(network: Network, settings: PipelineSettings) throws {
-        self.network = network
+    public init(model: ModelFile, settings: PipelineSettings) throws {
+        self.model = model
         self.settings = settings
-        let frontendSettings = network.model.frontend
+        let frontendSettings = model.frontend
         frontend = try MelFrontend(settings: frontendSettings)
         assembler = WindowAssembler(settings: frontendSettings, hopFrames: settings.hopFrames)
-        classifier = try WindowClassifier(network: network, settings: settings)
+        classifier = try WindowClassifier(network: Network(model: model), settings: settings)
         converter = MonoConverter(outputRate: frontendSettings.sampleRate)
     }
 
@@ -76,7 +77,7 @@ public final class Pipeline {
     /// Processes one source to its end (or to a stop request), handing every window's
     /// result to `onWindow` as soon as it is known.
     public func run(_ source: AudioSource, onWindow: (WindowResult) throws -> Void) throws -> Summary {
-        let frontendSettings = network.model.frontend
+        let frontendSettings = model.frontend
         if Double(source.format.sampleRate) < 2 * frontendSettings.fmax {
             warn("\(source.name) is \(source.format.sampleRate) Hz: mel bands above \(source.format.sampleRate / 2) Hz "
                  + "will be empty (the model expects \(frontendSettings.sampleRate) Hz audio); genre accuracy will suffer")
