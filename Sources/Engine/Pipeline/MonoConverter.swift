@@ -29,12 +29,7 @@ public final class MonoConverter {
         _ sink: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
         let format = source.format
-        guard (1...AudioLimits.maxChannels).contains(format.channels) else {
-            throw EngineError.inputFormat("\(source.name): \(format.channels) channels, at most \(AudioLimits.maxChannels) supported")
-        }
-        guard AudioLimits.sampleRates.contains(format.sampleRate) else {
-            throw EngineError.inputFormat("\(source.name): sample rate \(format.sampleRate) Hz outside \(AudioLimits.sampleRates)")
-        }
+        try AudioLimits.check(format, declaredBy: source.name)
         let resampler = try Resampler(inputRate: format.sampleRate, outputRate: outputRate, maxInput: MonoConverter.chunkFrames)
         if interleaved.count < MonoConverter.chunkFrames * format.channels {
             interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * format.channels)
@@ -111,10 +106,4 @@ public final class MonoConverter {
             }
         }
     }
-}
-
-/// Limits on what a source may declare, shared by every source.
-public enum AudioLimits {
-    public static let maxChannels = 64
-    public static let sampleRates = 1000...768_000
 }

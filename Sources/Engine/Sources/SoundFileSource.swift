@@ -33,12 +33,15 @@ public final class SoundFileSource: AudioSource {
         guard let handle = quietly({ sf_open(path, Int32(SFM_READ), &sfInfo) }) else {
             throw EngineError.inputFormat("\(path): \(String(cString: sf_strerror(nil)))")
         }
-        guard sfInfo.channels >= 1, sfInfo.channels <= 64, sfInfo.samplerate >= 1000, sfInfo.samplerate <= 768_000 else {
+        let declared = StreamFormat(sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels))
+        do {
+            try AudioLimits.check(declared, declaredBy: path)
+        } catch {
             sf_close(handle)
-            throw EngineError.inputFormat("\(path): \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz is not usable audio")
+            throw error
         }
         file = handle
-        format = StreamFormat(sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels))
+        format = declared
         decoderIsChatty = Int(sfInfo.format) & Int(SF_FORMAT_TYPEMASK) == Int(SF_FORMAT_MPEG)
         // Integer files are read as floats in [-1, 1]; libsndfile's default of
         // not normalising only applies to float data, which is already in range.

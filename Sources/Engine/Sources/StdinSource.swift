@@ -29,12 +29,9 @@ public final class StdinSource: AudioSource {
     /// `bufferCapacity`: bytes held at once; tests and Fuzz/StreamFuzzer (hence `package`)
     /// shrink it to exercise refilling. At least 512 are kept: one frame of 64 channels of doubles.
     package init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int) throws {
-        guard StreamHeader.channelRange.contains(raw.channels) else {
-            throw EngineError.usage("raw input with \(raw.channels) channels; expected 1 to 64")
-        }
-        guard StreamHeader.sampleRateRange.contains(raw.sampleRate) else {
-            throw EngineError.usage("raw input at \(raw.sampleRate) Hz; expected 1000 to 768000 Hz")
-        }
+        // From the command line, so a usage error even when a header makes it moot.
+        try AudioLimits.check(StreamFormat(sampleRate: raw.sampleRate, channels: raw.channels),
+                              declaredBy: "raw input", error: EngineError.usage)
         stream = ByteStream(fileDescriptor: fileDescriptor, inputName: "stdin", capacity: max(bufferCapacity, 512))
         var header: StreamHeader
         do {

@@ -9,9 +9,6 @@ struct StreamHeader: Equatable {
     /// Audio bytes after the header; nil means "until end of stream".
     var dataLength: Int?
 
-    static let channelRange = 1...64
-    static let sampleRateRange = 1000...768_000
-
     /// Streaming writers cannot know the length, so they put a placeholder in the size
     /// field: 0, 0x7FFFF000 (sox), 0x7FFFFFFF, 0x80000000 (arecord 1.2.8 WAV),
     /// 0xFFFFFFFE (arecord AU), 0xFFFFFFFF (ffmpeg, the AU spec). Any of these, and
@@ -38,12 +35,7 @@ struct StreamHeader: Equatable {
 
     /// The checks every container shares; `what` names the header in the message.
     func validate(_ what: String) throws {
-        guard Self.channelRange.contains(channels) else {
-            throw EngineError.inputFormat("\(what) says \(channels) channels; expected 1 to 64")
-        }
-        guard Self.sampleRateRange.contains(sampleRate) else {
-            throw EngineError.inputFormat("\(what) says \(sampleRate) Hz; expected 1000 to 768000 Hz")
-        }
+        try AudioLimits.check(StreamFormat(sampleRate: sampleRate, channels: channels), declaredBy: what)
     }
 }
 
