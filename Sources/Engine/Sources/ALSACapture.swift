@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Asks for mono at the hardware rate nearest `preferredRate` and takes what the device
 /// gives (`format` says; it may be stereo, or 48000 Hz). Prefers FLOAT_LE, then S32_LE,
-/// S16_LE, S24_3LE. Reads one period at a time into a buffer allocated at open. A capture
+/// S16_LE, S24_3LE, S24_LE. Reads one period at a time into a buffer allocated at open. A capture
 /// never ends by itself: `read(into:)` returns 0 only when `StopRequest` is set.
 /// Overruns are recovered, warned about and counted.
 public final class ALSACapture: AudioSource {
@@ -21,7 +21,7 @@ public final class ALSACapture: AudioSource {
     /// Overruns and suspends recovered since open.
     public private(set) var gapCount = 0
 
-    static let preferredEncodings: [SampleEncoding] = [.float32LE, .s32LE, .s16LE, .s24_3LE]
+    static let preferredEncodings: [SampleEncoding] = [.float32LE, .s32LE, .s16LE, .s24_3LE, .s24LE]
     /// The PCM is opened non-blocking and waited on in slices this long, so that a stop
     /// request is noticed even though alsa-lib restarts its own poll after a signal.
     private static let stopPollMilliseconds: Int32 = 100
@@ -199,6 +199,8 @@ private extension SampleEncoding {
         case .s16BE: return SND_PCM_FORMAT_S16_BE
         case .s24_3LE: return SND_PCM_FORMAT_S24_3LE
         case .s24_3BE: return SND_PCM_FORMAT_S24_3BE
+        case .s24LE: return SND_PCM_FORMAT_S24_LE
+        case .s24BE: return SND_PCM_FORMAT_S24_BE
         case .s32LE: return SND_PCM_FORMAT_S32_LE
         case .s32BE: return SND_PCM_FORMAT_S32_BE
         case .float32LE: return SND_PCM_FORMAT_FLOAT_LE
