@@ -23,9 +23,10 @@ public final class MonoConverter {
     /// Reads `source` until it ends, `maxSeconds` of it have been read, or a
     /// stop is requested, and hands every piece of converted audio to `sink`,
     /// including what the resampler holds at the end. `onGaps` hears of audio
-    /// gaps as the source reports them. Returns true when stopped by a signal.
+    /// gaps and `onStalls` of stall episodes (`AudioSource.takeStalls`) as the source
+    /// reports them, after the read they happened in. Returns true when stopped by a signal.
     public func run(
-        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void,
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
         _ sink: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
         let format = source.format
@@ -46,6 +47,8 @@ public final class MonoConverter {
             }
             let gaps = source.takeDiscontinuities()
             if gaps > 0 { onGaps(gaps) }
+            let stalls = source.takeStalls()
+            if stalls > 0 { onStalls(stalls) }
             if count == 0 {
                 stopped = StopRequest.isSet
                 break

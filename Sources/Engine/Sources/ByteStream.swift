@@ -17,6 +17,9 @@ final class ByteStream {
     /// Bytes consumed so far: the stream offset of `window`'s first byte.
     private(set) var offset = 0
     private(set) var reachedEnd = false
+    /// Hears of every wait that ends empty and of every byte that arrives; nil for
+    /// inputs that cannot stall (regular files).
+    var stallWatch: StallWatch?
 
     /// How long one wait for input may last before the stop flag is checked again.
     private static let stopPollMilliseconds: Int32 = 100
@@ -45,7 +48,8 @@ final class ByteStream {
 
     /// One read(2) that appends what arrives (at least one byte unless the stream ended
     /// or a stop was requested). Waits in `poll` slices so that a stop is noticed even
-    /// when the signal handler was installed with SA_RESTART.
+    /// when the signal handler was installed with SA_RESTART, and a stall (`stallWatch`)
+    /// is noticed while the writer sends nothing; a stall with exit-on-stall throws.
     func readOnce() throws -> ReadOutcome {
         if reachedEnd { return .endOfStream }
         if end == storage.count {
@@ -59,10 +63,17 @@ final class ByteStream {
             if StopRequest.isSet { return .stopped }
             var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Self.stopPollMilliseconds)
-            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            if ready == 0 || (ready < 0 && errno == EINTR) {
+                try stallWatch?.waited(for: inputName)
+                continue
+            }
             // Any other poll failure: fall through to read(2), which reports the real error.
             let n = read(fileDescriptor, storage.baseAddress! + end, storage.count - end)
-            if n > 0 { end += n; return .bytes }
+            if n > 0 {
+                end += n
+                stallWatch?.heard()
+                return .bytes
+            }
             if n == 0 { reachedEnd = true; return .endOfStream }
             switch errno {
             case EINTR, EAGAIN: continue

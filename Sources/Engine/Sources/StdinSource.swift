@@ -21,18 +21,22 @@ public final class StdinSource: AudioSource {
     private var finished = false
 
     /// Blocks until the header (if any) has been read. `raw` is validated even when a
-    /// header is found, since it comes from the command line.
-    public convenience init(fileDescriptor: Int32 = 0, raw: RawPCMFormat) throws {
-        try self.init(fileDescriptor: fileDescriptor, raw: raw, bufferCapacity: 64 * 1024)
+    /// header is found, since it comes from the command line. `stallWatch` hears of waits
+    /// on a pipe, a terminal or a socket; a regular file never stalls and ignores it.
+    public convenience init(fileDescriptor: Int32 = 0, raw: RawPCMFormat, stallWatch: StallWatch? = nil) throws {
+        try self.init(fileDescriptor: fileDescriptor, raw: raw, bufferCapacity: 64 * 1024, stallWatch: stallWatch)
     }
 
     /// `bufferCapacity`: bytes held at once; tests and Fuzz/StreamFuzzer (hence `package`)
     /// shrink it to exercise refilling. At least 512 are kept: one frame of 64 channels of doubles.
-    package init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int) throws {
+    package init(fileDescriptor: Int32, raw: RawPCMFormat, bufferCapacity: Int, stallWatch: StallWatch? = nil) throws {
         // From the command line, so a usage error even when a header makes it moot.
         try AudioLimits.check(StreamFormat(sampleRate: raw.sampleRate, channels: raw.channels),
                               declaredBy: "raw input", error: EngineError.usage)
         stream = ByteStream(fileDescriptor: fileDescriptor, inputName: "stdin", capacity: max(bufferCapacity, 512))
+        var status = stat()
+        let isRegularFile = fstat(fileDescriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        stream.stallWatch = isRegularFile ? nil : stallWatch
         var header: StreamHeader
         do {
             header = try StreamHeader.read(from: stream, raw: raw)
@@ -47,6 +51,11 @@ public final class StdinSource: AudioSource {
         frameBytes = header.channels * header.encoding.bytesPerSample
         remainingData = header.dataLength
     }
+
+    public func takeStalls() -> Int { stream.stallWatch?.takeStalls() ?? 0 }
+
+    /// False for a regular file, or when no watch was given.
+    var watchesForStalls: Bool { stream.stallWatch != nil }
 
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
         if finished { return 0 }
