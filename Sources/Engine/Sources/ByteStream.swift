@@ -11,7 +11,7 @@ final class ByteStream {
     let fileDescriptor: Int32
     /// Names the input in error messages ("stdin").
     let inputName: String
-    private let storage: UnsafeMutableRawBufferPointer
+    private var storage: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// Bytes consumed so far: the stream offset of `window`'s first byte.
@@ -33,6 +33,19 @@ final class ByteStream {
     deinit { storage.deallocate() }
 
     var capacity: Int { storage.count }
+    /// Grows the buffer to at least `wanted` bytes, keeping what it holds: for the few
+    /// decisions (an MPEG frame's successor, a decoder's look-back) that need more than
+    /// a tiny test buffer holds. Called while opening, never per read.
+    func reserve(capacity wanted: Int) {
+        guard wanted > storage.count else { return }
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
+        if available > 0 { bigger.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: available) }
+        end = available
+        start = 0
+        storage.deallocate()
+        storage = bigger
+    }
+
     /// Bytes read but not yet consumed.
     var available: Int { end - start }
 

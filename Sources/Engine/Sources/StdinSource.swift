@@ -3,18 +3,23 @@ import Glibc
 #endif
 
 /// Audio piped in on a file descriptor: WAV (RIFF, RF64, extensible, arecord's
-/// streaming header), Sun AU, or raw PCM described by the caller when no header is found.
+/// streaming header), Sun AU, compressed audio that libsndfile decodes from a pipe (FLAC,
+/// Ogg, MP3, AIFF, CAF; see `PipeDecoder`), or raw PCM described by the caller when none
+/// of these is found. Compressed containers it cannot decode (MP4, Matroska, AAC) are
+/// refused with a one-line fix rather than read as noise.
 ///
 /// Memory stays fixed however long the stream runs: one 64 KiB byte buffer, allocated here.
 public final class StdinSource: AudioSource {
     public let format: StreamFormat
     public let name = "stdin"
-    /// How samples are stored in the stream.
+    /// How samples are stored in the stream; FLOAT_LE, the decoder's output, for compressed audio.
     public let encoding: SampleEncoding
-    /// "WAV", "RF64", "AU" or "raw": what the stream started with.
+    /// "WAV", "RF64", "AU", "raw", or "MP3", "Ogg", "FLAC", "AIFF", "CAF": what the stream started with.
     public let container: String
 
     private let stream: ByteStream
+    /// For compressed input; nil when samples are read straight from `stream`.
+    private let decoder: PipeDecoder?
     private let frameBytes: Int
     /// Audio bytes the header promised and not yet consumed; nil = until end of stream.
     private var remainingData: Int?
@@ -38,13 +43,23 @@ public final class StdinSource: AudioSource {
         let isRegularFile = fstat(fileDescriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         stream.stallWatch = isRegularFile ? nil : stallWatch
         var header: StreamHeader
+        var decoder: PipeDecoder?
         do {
             header = try StreamHeader.read(from: stream, raw: raw)
+            if let compressed = header.compressed {
+                guard compressed.decodesFromPipe else { throw EngineError.inputFormat(compressed.refusal) }
+                let opened = try PipeDecoder(stream: stream, container: compressed)
+                header.sampleRate = opened.format.sampleRate
+                header.channels = opened.format.channels
+                decoder = opened
+            }
         } catch is HeaderInterrupted {
             // Stopped before any audio: an empty stream, so the pipeline simply ends.
             header = StreamHeader(container: "raw", encoding: raw.encoding, sampleRate: raw.sampleRate,
                                   channels: raw.channels, dataLength: 0)
+            decoder = nil
         }
+        self.decoder = decoder
         format = StreamFormat(sampleRate: header.sampleRate, channels: header.channels)
         encoding = header.encoding
         container = header.container
@@ -62,6 +77,11 @@ public final class StdinSource: AudioSource {
         let framesWanted = buffer.count / format.channels
         guard framesWanted > 0 else {
             throw EngineError.internalFault("read(into:) given \(buffer.count) samples; one frame needs \(format.channels)")
+        }
+        if let decoder {
+            let samples = try decoder.read(into: buffer, channels: format.channels)
+            if samples == 0 { finished = true }
+            return samples
         }
         // Never read past the end of the data chunk: a finite WAV may be followed by other chunks.
         refill: while stream.available < min(frameBytes, remainingData ?? .max) {

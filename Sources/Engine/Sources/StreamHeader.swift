@@ -1,13 +1,15 @@
 /// What the front of a stream says about the audio behind it: a WAV or Sun AU header,
 /// or nothing (raw PCM, described by the caller).
 struct StreamHeader: Equatable {
-    /// "WAV", "RF64", "AU" or "raw".
+    /// "WAV", "RF64", "AU", "raw", or a compressed container's name ("MP3", "Ogg", ...).
     var container: String
     var encoding: SampleEncoding
     var sampleRate: Int
     var channels: Int
     /// Audio bytes after the header; nil means "until end of stream".
     var dataLength: Int?
+    /// Set when the stream is compressed audio for a decoder, not samples to read directly.
+    var compressed: CompressedContainer? = nil
 
     /// Streaming writers cannot know the length, so they put a placeholder in the size
     /// field: 0, 0x7FFFF000 (sox), 0x7FFFFFFF, 0x80000000 (arecord 1.2.8 WAV),
@@ -26,7 +28,12 @@ struct StreamHeader: Equatable {
             switch stream.window.fourCC(at: 0) {
             case "RIFF", "RF64": return try readWAV(from: stream)
             case ".snd": return try readAU(from: stream)
-            default: break
+            default:
+                if let compressed = try CompressedContainer.sniff(stream) {
+                    // The decoder reads the format; these fields are filled in from it.
+                    return StreamHeader(container: compressed.name, encoding: .float32LE, sampleRate: 0, channels: 0,
+                                        dataLength: nil, compressed: compressed)
+                }
             }
         }
         return StreamHeader(container: "raw", encoding: raw.encoding, sampleRate: raw.sampleRate,
