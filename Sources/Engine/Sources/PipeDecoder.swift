@@ -51,12 +51,14 @@ final class PipeDecoder {
                 framesRead += Int(got)
                 return Int(got) * channels
             }
+            // A stop cuts the decoder's input short; whatever it makes of that is no error.
+            if input.stopped { return 0 }
             if got < 0 || sf_error(file) != 0 {
                 let seconds = Double(framesRead) / Double(format.sampleRate)
                 throw EngineError.inputFormat(
                     "stdin (\(container.name)): decoding failed after \(TextFormatting.fixed(seconds, 1)) s: \(String(cString: sf_strerror(file)))")
             }
-            if input.stopped || input.stream.reachedEnd && input.heldAfterPosition == 0 { return 0 }
+            if input.stream.reachedEnd && input.heldAfterPosition == 0 { return 0 }
             guard try openNextLink() else { return 0 }
         }
     }
