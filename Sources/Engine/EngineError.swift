@@ -13,6 +13,10 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case device(String)
     /// A bug: an invariant the engine relies on was broken (exit 70, `EX_SOFTWARE`).
     case internalFault(String)
+    /// A live input stayed open but delivered no audio for the stall timeout, and the
+    /// run was asked to exit on a stall (exit 75, `EX_TEMPFAIL`: the input may recover,
+    /// so a service manager should restart the run, unlike bad data, exit 65).
+    case stalled(String)
     /// Writing the results failed for a reason other than a closed reader (exit 74, `EX_IOERR`).
     case output(String)
     /// The model file is missing, corrupt or not what the engine expects (exit 78, `EX_CONFIG`).
@@ -25,6 +29,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .inputUnavailable: return 66
         case .device: return 69
         case .internalFault: return 70
+        case .stalled: return 75
         case .output: return 74
         case .model: return 78
         }
@@ -37,6 +42,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .inputUnavailable(let m): return "input error: \(m)"
         case .device(let m): return "audio device error: \(m)"
         case .internalFault(let m): return "internal error: \(m)"
+        case .stalled(let m): return "input stalled: \(m)"
         case .output(let m): return "output error: \(m)"
         case .model(let m): return "model error: \(m)"
         }

@@ -295,7 +295,7 @@ final class StdinSourceTests: XCTestCase {
         for (name, encoding) in expected {
             XCTAssertEqual(SampleEncoding(arecordName: name), encoding, name)
         }
-        for bad in ["S24_LE", "S16", "wav", ""] {
+        for bad in ["S20_LE", "S16", "wav", ""] {
             XCTAssertNil(SampleEncoding(arecordName: bad), bad)
         }
         for encoding in SampleEncoding.allCases {

@@ -23,18 +23,14 @@ public final class MonoConverter {
     /// Reads `source` until it ends, `maxSeconds` of it have been read, or a
     /// stop is requested, and hands every piece of converted audio to `sink`,
     /// including what the resampler holds at the end. `onGaps` hears of audio
-    /// gaps as the source reports them. Returns true when stopped by a signal.
+    /// gaps and `onStalls` of stall episodes (`AudioSource.takeStalls`) as the source
+    /// reports them, after the read they happened in. Returns true when stopped by a signal.
     public func run(
-        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void,
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
         _ sink: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
         let format = source.format
-        guard (1...AudioLimits.maxChannels).contains(format.channels) else {
-            throw EngineError.inputFormat("\(source.name): \(format.channels) channels, at most \(AudioLimits.maxChannels) supported")
-        }
-        guard AudioLimits.sampleRates.contains(format.sampleRate) else {
-            throw EngineError.inputFormat("\(source.name): sample rate \(format.sampleRate) Hz outside \(AudioLimits.sampleRates)")
-        }
+        try AudioLimits.check(format, declaredBy: source.name)
         let resampler = try Resampler(inputRate: format.sampleRate, outputRate: outputRate, maxInput: MonoConverter.chunkFrames)
         if interleaved.count < MonoConverter.chunkFrames * format.channels {
             interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * format.channels)
@@ -51,6 +47,8 @@ public final class MonoConverter {
             }
             let gaps = source.takeDiscontinuities()
             if gaps > 0 { onGaps(gaps) }
+            let stalls = source.takeStalls()
+            if stalls > 0 { onStalls(stalls) }
             if count == 0 {
                 stopped = StopRequest.isSet
                 break
@@ -111,10 +109,4 @@ public final class MonoConverter {
             }
         }
     }
-}
-
-/// Limits on what a source may declare, shared by every source.
-public enum AudioLimits {
-    public static let maxChannels = 64
-    public static let sampleRates = 1000...768_000
 }

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Asks for mono at the hardware rate nearest `preferredRate` and takes what the device
 /// gives (`format` says; it may be stereo, or 48000 Hz). Prefers FLOAT_LE, then S32_LE,
-/// S16_LE, S24_3LE. Reads one period at a time into a buffer allocated at open. A capture
+/// S16_LE, S24_3LE, S24_LE. Reads one period at a time into a buffer allocated at open. A capture
 /// never ends by itself: `read(into:)` returns 0 only when `StopRequest` is set.
 /// Overruns are recovered, warned about and counted.
 public final class ALSACapture: AudioSource {
@@ -21,7 +21,7 @@ public final class ALSACapture: AudioSource {
     /// Overruns and suspends recovered since open.
     public private(set) var gapCount = 0
 
-    static let preferredEncodings: [SampleEncoding] = [.float32LE, .s32LE, .s16LE, .s24_3LE]
+    static let preferredEncodings: [SampleEncoding] = [.float32LE, .s32LE, .s16LE, .s24_3LE, .s24LE]
     /// The PCM is opened non-blocking and waited on in slices this long, so that a stop
     /// request is noticed even though alsa-lib restarts its own poll after a signal.
     private static let stopPollMilliseconds: Int32 = 100
@@ -30,15 +30,18 @@ public final class ALSACapture: AudioSource {
     private let pcm: OpaquePointer
     private let periodBytes: UnsafeMutableRawBufferPointer
     private var untakenGaps = 0
+    private let stallWatch: StallWatch?
 
-    public convenience init(device: String, preferredRate: Int) throws {
-        try self.init(device: device, preferredRate: preferredRate, configuration: nil)
+    /// `stallWatch`: hears of every wait that delivers no period, so that a device that
+    /// stops producing (a dead USB link that stays open, a stopped clock source) is a stall.
+    public convenience init(device: String, preferredRate: Int, stallWatch: StallWatch? = nil) throws {
+        try self.init(device: device, preferredRate: preferredRate, configuration: nil, stallWatch: stallWatch)
     }
 
     /// `configuration`: ALSA configuration text to use instead of the system's (tests define
     /// a `file` PCM reading samples from a file). `encodings`: the formats to try, in order.
     init(device: String, preferredRate: Int, configuration: String?,
-         encodings: [SampleEncoding] = ALSACapture.preferredEncodings) throws {
+         encodings: [SampleEncoding] = ALSACapture.preferredEncodings, stallWatch: StallWatch? = nil) throws {
         let pcm = try Self.open(device, configuration: configuration)
         let settings: Settings
         do {
@@ -49,6 +52,7 @@ public final class ALSACapture: AudioSource {
         }
         self.pcm = pcm
         self.device = device
+        self.stallWatch = stallWatch
         name = "alsa:" + device
         format = StreamFormat(sampleRate: settings.rate, channels: settings.channels)
         encoding = settings.encoding
@@ -72,12 +76,15 @@ public final class ALSACapture: AudioSource {
             if StopRequest.isSet { return 0 }
             let got = snd_pcm_readi(pcm, periodBytes.baseAddress, snd_pcm_uframes_t(frames))
             if got > 0 {
+                stallWatch?.heard()
                 let byteCount = Int(got) * format.channels * encoding.bytesPerSample
                 return encoding.decode(UnsafeRawBufferPointer(rebasing: periodBytes[0..<byteCount]), into: buffer)
             }
             if got == 0 || got == -Int(EAGAIN) {
                 let ready = snd_pcm_wait(pcm, Self.stopPollMilliseconds)
                 if ready < 0 { try recover(from: ready) }
+                // Time-based, so a device that polls ready yet delivers nothing counts too.
+                try stallWatch?.waited(for: name)
             } else {
                 try recover(from: Int32(truncatingIfNeeded: got))
             }
@@ -88,6 +95,8 @@ public final class ALSACapture: AudioSource {
         defer { untakenGaps = 0 }
         return untakenGaps
     }
+
+    public func takeStalls() -> Int { stallWatch?.takeStalls() ?? 0 }
 
     /// Handles a failed read or wait: an overrun (-EPIPE) or suspend (-ESTRPIPE) is
     /// recovered and counted as a gap; -EINTR is retried; anything else (a device that
@@ -199,6 +208,8 @@ private extension SampleEncoding {
         case .s16BE: return SND_PCM_FORMAT_S16_BE
         case .s24_3LE: return SND_PCM_FORMAT_S24_3LE
         case .s24_3BE: return SND_PCM_FORMAT_S24_3BE
+        case .s24LE: return SND_PCM_FORMAT_S24_LE
+        case .s24BE: return SND_PCM_FORMAT_S24_BE
         case .s32LE: return SND_PCM_FORMAT_S32_LE
         case .s32BE: return SND_PCM_FORMAT_S32_BE
         case .float32LE: return SND_PCM_FORMAT_FLOAT_LE

@@ -25,8 +25,12 @@ public protocol AudioSource: AnyObject {
     func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int
     /// Gaps in the audio (ALSA overruns) since the last call; 0 for sources without gaps.
     func takeDiscontinuities() -> Int
+    /// Stall episodes (see `StallWatch`) begun since the last call; 0 for sources
+    /// without a watch.
+    func takeStalls() -> Int
 }
 
 extension AudioSource {
     public func takeDiscontinuities() -> Int { 0 }
+    public func takeStalls() -> Int { 0 }
 }

@@ -11,12 +11,15 @@ final class ByteStream {
     let fileDescriptor: Int32
     /// Names the input in error messages ("stdin").
     let inputName: String
-    private let storage: UnsafeMutableRawBufferPointer
+    private var storage: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// Bytes consumed so far: the stream offset of `window`'s first byte.
     private(set) var offset = 0
     private(set) var reachedEnd = false
+    /// Hears of every wait that ends empty and of every byte that arrives; nil for
+    /// inputs that cannot stall (regular files).
+    var stallWatch: StallWatch?
 
     /// How long one wait for input may last before the stop flag is checked again.
     private static let stopPollMilliseconds: Int32 = 100
@@ -30,6 +33,19 @@ final class ByteStream {
     deinit { storage.deallocate() }
 
     var capacity: Int { storage.count }
+    /// Grows the buffer to at least `wanted` bytes, keeping what it holds: for the few
+    /// decisions (an MPEG frame's successor, a decoder's look-back) that need more than
+    /// a tiny test buffer holds. Called while opening, never per read.
+    func reserve(capacity wanted: Int) {
+        guard wanted > storage.count else { return }
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: wanted, alignment: 16)
+        if available > 0 { bigger.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: available) }
+        end = available
+        start = 0
+        storage.deallocate()
+        storage = bigger
+    }
+
     /// Bytes read but not yet consumed.
     var available: Int { end - start }
 
@@ -45,7 +61,8 @@ final class ByteStream {
 
     /// One read(2) that appends what arrives (at least one byte unless the stream ended
     /// or a stop was requested). Waits in `poll` slices so that a stop is noticed even
-    /// when the signal handler was installed with SA_RESTART.
+    /// when the signal handler was installed with SA_RESTART, and a stall (`stallWatch`)
+    /// is noticed while the writer sends nothing; a stall with exit-on-stall throws.
     func readOnce() throws -> ReadOutcome {
         if reachedEnd { return .endOfStream }
         if end == storage.count {
@@ -59,10 +76,17 @@ final class ByteStream {
             if StopRequest.isSet { return .stopped }
             var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Self.stopPollMilliseconds)
-            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            if ready == 0 || (ready < 0 && errno == EINTR) {
+                try stallWatch?.waited(for: inputName)
+                continue
+            }
             // Any other poll failure: fall through to read(2), which reports the real error.
             let n = read(fileDescriptor, storage.baseAddress! + end, storage.count - end)
-            if n > 0 { end += n; return .bytes }
+            if n > 0 {
+                end += n
+                stallWatch?.heard()
+                return .bytes
+            }
             if n == 0 { reachedEnd = true; return .endOfStream }
             switch errno {
             case EINTR, EAGAIN: continue

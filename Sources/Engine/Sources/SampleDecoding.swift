@@ -31,6 +31,15 @@ extension SampleEncoding {
                 let top = little ? (b2 << 24 | b1 << 16 | b0 << 8) : (b0 << 24 | b1 << 16 | b2 << 8)
                 samples[i] = Float(Int32(bitPattern: top) >> 8) * (1 / 8_388_608)
             }
+        case .s24LE, .s24BE:
+            let little = self == .s24LE
+            for i in 0..<count {
+                let raw = bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+                // Shifting the low 24 bits to the top drops the container's spare byte and
+                // sign-extends from bit 23 on the way back.
+                let word = little ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw)
+                samples[i] = Float(Int32(bitPattern: word << 8) >> 8) * (1 / 8_388_608)
+            }
         case .s32LE, .s32BE:
             let little = self == .s32LE
             for i in 0..<count {

@@ -9,11 +9,9 @@ public final class SoundFileSource: AudioSource {
     public let name: String
     public let format: StreamFormat
     private let file: OpaquePointer
-    /// libsndfile decodes MP3 with libmpg123, which prints its own notes ("Trying to
-    /// resync...", "Giving up resync") to stderr and has no switch for that in
-    /// libsndfile's API. Our errors are one line each, so its output is sent to
-    /// /dev/null while it runs (see `quietly`); true for MPEG files only.
+    /// libmpg123 (MPEG files only) talks on stderr; see `StderrMute`.
     private let decoderIsChatty: Bool
+    private let mute = StderrMute()
     private var framesRead = 0
 
     public init(path: String) throws {
@@ -30,15 +28,19 @@ public final class SoundFileSource: AudioSource {
         }
         var sfInfo = SF_INFO()
         // Opening an MP3 already scans it (and may warn about its Xing header).
-        guard let handle = quietly({ sf_open(path, Int32(SFM_READ), &sfInfo) }) else {
+        let mute = StderrMute()
+        guard let handle = mute.muted({ sf_open(path, Int32(SFM_READ), &sfInfo) }) else {
             throw EngineError.inputFormat("\(path): \(String(cString: sf_strerror(nil)))")
         }
-        guard sfInfo.channels >= 1, sfInfo.channels <= 64, sfInfo.samplerate >= 1000, sfInfo.samplerate <= 768_000 else {
+        let declared = StreamFormat(sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels))
+        do {
+            try AudioLimits.check(declared, declaredBy: path)
+        } catch {
             sf_close(handle)
-            throw EngineError.inputFormat("\(path): \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz is not usable audio")
+            throw error
         }
         file = handle
-        format = StreamFormat(sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels))
+        format = declared
         decoderIsChatty = Int(sfInfo.format) & Int(SF_FORMAT_TYPEMASK) == Int(SF_FORMAT_MPEG)
         // Integer files are read as floats in [-1, 1]; libsndfile's default of
         // not normalising only applies to float data, which is already in range.
@@ -48,7 +50,7 @@ public final class SoundFileSource: AudioSource {
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
         let frames = buffer.count / format.channels
         let got = decoderIsChatty
-            ? quietly { sf_readf_float(file, buffer.baseAddress, sf_count_t(frames)) }
+            ? mute.muted { sf_readf_float(file, buffer.baseAddress, sf_count_t(frames)) }
             : sf_readf_float(file, buffer.baseAddress, sf_count_t(frames))
         if got < 0 || (got == 0 && sf_error(file) != 0) {
             // Lines for the audio before this point are already written and stay valid.
@@ -63,25 +65,4 @@ public final class SoundFileSource: AudioSource {
     deinit {
         sf_close(file)
     }
-}
-
-/// Runs `body` with file descriptor 2 pointed at /dev/null, for C libraries that
-/// write to stderr themselves. Not for use while another thread may write to
-/// stderr: the engine reads sources on one thread, and `warn` is never called
-/// from inside `body`.
-private func quietly<T>(_ body: () -> T) -> T {
-    let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
-    let saved = dup(2)
-    guard null >= 0, saved >= 0 else {
-        if null >= 0 { close(null) }
-        if saved >= 0 { close(saved) }
-        return body()
-    }
-    dup2(null, 2)
-    close(null)
-    defer {
-        dup2(saved, 2)
-        close(saved)
-    }
-    return body()
 }

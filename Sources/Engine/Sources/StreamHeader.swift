@@ -1,16 +1,15 @@
 /// What the front of a stream says about the audio behind it: a WAV or Sun AU header,
 /// or nothing (raw PCM, described by the caller).
 struct StreamHeader: Equatable {
-    /// "WAV", "RF64", "AU" or "raw".
+    /// "WAV", "RF64", "AU", "raw", or a compressed container's name ("MP3", "Ogg", ...).
     var container: String
     var encoding: SampleEncoding
     var sampleRate: Int
     var channels: Int
     /// Audio bytes after the header; nil means "until end of stream".
     var dataLength: Int?
-
-    static let channelRange = 1...64
-    static let sampleRateRange = 1000...768_000
+    /// Set when the stream is compressed audio for a decoder, not samples to read directly.
+    var compressed: CompressedContainer? = nil
 
     /// Streaming writers cannot know the length, so they put a placeholder in the size
     /// field: 0, 0x7FFFF000 (sox), 0x7FFFFFFF, 0x80000000 (arecord 1.2.8 WAV),
@@ -29,7 +28,12 @@ struct StreamHeader: Equatable {
             switch stream.window.fourCC(at: 0) {
             case "RIFF", "RF64": return try readWAV(from: stream)
             case ".snd": return try readAU(from: stream)
-            default: break
+            default:
+                if let compressed = try CompressedContainer.sniff(stream) {
+                    // The decoder reads the format; these fields are filled in from it.
+                    return StreamHeader(container: compressed.name, encoding: .float32LE, sampleRate: 0, channels: 0,
+                                        dataLength: nil, compressed: compressed)
+                }
             }
         }
         return StreamHeader(container: "raw", encoding: raw.encoding, sampleRate: raw.sampleRate,
@@ -38,12 +42,7 @@ struct StreamHeader: Equatable {
 
     /// The checks every container shares; `what` names the header in the message.
     func validate(_ what: String) throws {
-        guard Self.channelRange.contains(channels) else {
-            throw EngineError.inputFormat("\(what) says \(channels) channels; expected 1 to 64")
-        }
-        guard Self.sampleRateRange.contains(sampleRate) else {
-            throw EngineError.inputFormat("\(what) says \(sampleRate) Hz; expected 1000 to 768000 Hz")
-        }
+        try AudioLimits.check(StreamFormat(sampleRate: sampleRate, channels: channels), declaredBy: what)
     }
 }
 

@@ -89,6 +89,14 @@ extension StreamHeader {
                     "\(container) extensible subformat GUID \(hex); expected PCM or IEEE float")
             }
             codec = body.uint16LE(at: 24)
+            // Samples are left-justified in their container with the spare low bits zero,
+            // so 24 valid bits in 32 (or 20 in 24, 12 in 16) read exactly as the container
+            // type. 0 means the writer did not say, which is the container too.
+            let validBits = Int(body.uint16LE(at: 18))
+            guard validBits <= bits else {
+                throw EngineError.inputFormat(
+                    "\(container) extensible header says \(validBits) valid bits in a \(bits)-bit sample; expected at most \(bits)")
+            }
         }
 
         let encoding: SampleEncoding

@@ -1,0 +1,239 @@
+import XCTest
+import Foundation
+@testable import Engine
+
+/// Compressed audio on stdin: decoded from the pipe where libsndfile can, refused with
+/// a fix where it cannot, never read as raw PCM.
+final class CompressedStdinTests: XCTestCase {
+    override func setUp() {
+        signal(SIGPIPE, SIG_IGN)
+        StopRequest.reset()
+    }
+
+    override func tearDown() {
+        StopRequest.reset()
+    }
+
+    // MARK: Decoded from the pipe
+
+    /// The same samples as libsndfile reading the file, through the 64 KiB buffer and the
+    /// smallest one (which the decoder grows for its look-back).
+    func testFLACAndMP3FromAPipeMatchTheFile() throws {
+        for (name, container) in [("hungarian_dance_6.5s.flac", "FLAC"), ("hungarian_dance_6.5s.mp3", "MP3")] {
+            let bytes = try fixtureBytes(name)
+            let reference = try fileSamples(Fixtures.path(name))
+            for capacity in [64 * 1024, 512] {
+                let (source, samples) = try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono, bufferCapacity: capacity,
+                                                             readSamples: 4410)
+                XCTAssertEqual(source.container, container, name)
+                XCTAssertEqual(source.format, reference.format, name)
+                XCTAssertEqual(source.encoding, .float32LE)
+                XCTAssertGreaterThan(samples.count, 5 * 44100, name)
+                XCTAssertEqual(samples.count, reference.samples.count, "\(name) \(capacity)")
+                XCTAssertTrue(samples == reference.samples, "\(name) with a \(capacity)-byte buffer differs from the file")
+            }
+        }
+    }
+
+    /// libsndfile seeks past an ID3 tag, which a pipe cannot do for one larger than the
+    /// buffer (cover art): the tag is dropped before the decoder sees the stream.
+    func testMP3BehindALargeID3TagDecodes() throws {
+        let mp3 = try fixtureBytes("hungarian_dance_6.5s.mp3")
+        let size = 300_000
+        let syncsafe = [UInt8(size >> 21 & 0x7F), UInt8(size >> 14 & 0x7F), UInt8(size >> 7 & 0x7F), UInt8(size & 0x7F)]
+        let tag = Array("ID3".utf8) + [3, 0, 0] + syncsafe + [UInt8](repeating: 0xFF, count: size)
+        let reference = try fileSamples(Fixtures.path("hungarian_dance_6.5s.mp3"))
+        let (source, samples) = try StdinFeed.decode(tag + mp3, raw: StdinFeed.s16Mono)
+        XCTAssertEqual(source.container, "MP3")
+        XCTAssertTrue(samples == reference.samples, "\(samples.count) vs \(reference.samples.count) samples")
+    }
+
+    /// Concatenated FLAC streams (and chained Ogg, below) keep going past the first end.
+    func testConcatenatedFLACStreamsAreAllHeard() throws {
+        let flac = try fixtureBytes("hungarian_dance_6.5s.flac")
+        let reference = try fileSamples(Fixtures.path("hungarian_dance_6.5s.flac"))
+        let (_, samples) = try StdinFeed.decode(flac + flac + flac, raw: StdinFeed.s16Mono)
+        XCTAssertEqual(samples.count, 3 * reference.samples.count)
+        XCTAssertTrue(Array(samples.suffix(reference.samples.count)) == reference.samples)
+    }
+
+    /// An internet radio's Ogg stream is chained: every song starts a new logical stream.
+    func testChainedOggVorbisAndOpusAreAllHeard() throws {
+        guard let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: FileManager.default.isExecutableFile)
+        else { throw XCTSkip("ffmpeg not installed; it makes the Ogg test streams") }
+        for codec in ["libvorbis", "libopus"] {
+            let rate = codec == "libopus" ? 48000 : 44100
+            let link = try run(ffmpeg, ["-loglevel", "error", "-f", "lavfi", "-i", "sine=f=440:r=\(rate):d=2",
+                                        "-ac", "2", "-c:a", codec, "-f", "ogg", "-"])
+            XCTAssertEqual(link.fourCCPrefix, "OggS")
+            let single = try StdinFeed.decode(link, raw: StdinFeed.s16Mono)
+            XCTAssertEqual(single.source.container, "Ogg")
+            XCTAssertEqual(single.source.format, StreamFormat(sampleRate: rate, channels: 2))
+            XCTAssertEqual(Double(single.samples.count), Double(2 * 2 * rate), accuracy: Double(2 * rate) * 0.05, codec)
+            let chained = try StdinFeed.decode(link + link + link, raw: StdinFeed.s16Mono)
+            XCTAssertEqual(chained.samples.count, 3 * single.samples.count, codec)
+        }
+    }
+
+    /// A decoded stream is read with the pipe's waits as before: a stall is reported while
+    /// the decoder waits for bytes (and heard on stderr), and a stop still ends the read.
+    func testDecodedStreamHonoursStallsAndStops() throws {
+        let flac = try fixtureBytes("hungarian_dance_6.5s.flac")
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        // The first 100 KB, then nothing while the writer stays open.
+        let head = Array(flac.prefix(100_000))
+        let writeEnd = fds[1]
+        let writer = Thread { head.withUnsafeBytes { _ = write(writeEnd, $0.baseAddress, $0.count) } }
+        writer.start()
+        var events: [StallEvent] = []
+        let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono,
+                                     stallWatch: StallWatch(timeout: 0.3, onStall: { events.append($0) }))
+        XCTAssertEqual(source.container, "FLAC")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { StopRequest.set(signal: SIGINT) }
+        var buffer = [Float](repeating: 0, count: 8192)
+        var total = 0
+        let started = Date()
+        while case let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), n > 0 { total += n }
+        XCTAssertGreaterThan(total, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+        XCTAssertEqual(events.count, 1, "\(events)")
+        if case .stalled = events.first {} else { XCTFail("expected .stalled, got \(events)") }
+        XCTAssertEqual(source.takeStalls(), 1)
+    }
+
+    // MARK: Refused
+
+    func testContainersWithoutAPipeDecoderAreRefusedWithTheFix() {
+        let adtsFrame: [UInt8] = [0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC] + [UInt8](repeating: 0x21, count: 9)
+        let cases: [(String, [UInt8], String)] = [
+            ("MP4", [0, 0, 0, 0x20] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0, count: 40), "MP4/M4A"),
+            ("WebM", [0x1A, 0x45, 0xDF, 0xA3] + [UInt8](repeating: 0x42, count: 40), "Matroska/WebM"),
+            ("ADTS", adtsFrame + adtsFrame + adtsFrame, "AAC (ADTS)"),
+        ]
+        for (label, bytes, name) in cases {
+            XCTAssertThrowsError(try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono), label) { error in
+                guard case EngineError.inputFormat(let message) = error else { return XCTFail("\(label): \(error)") }
+                XCTAssertTrue(message.hasPrefix("stdin holds \(name) audio, which genre-stream cannot decode"), message)
+                XCTAssertTrue(message.contains("ffmpeg -i "), message)
+                XCTAssertFalse(message.contains("\n"))
+                XCTAssertEqual((error as? EngineError)?.exitCode, 65)
+            }
+        }
+    }
+
+    func testBrokenCompressedStreamsFailInOneLine() {
+        let cases: [(String, [UInt8], String)] = [
+            ("FLAC magic, then garbage", Array("fLaC".utf8) + [UInt8](repeating: 0x55, count: 3000), "FLAC"),
+            ("Ogg magic, then garbage", Array("OggS".utf8) + [UInt8](repeating: 0x00, count: 3000), "Ogg"),
+            ("ID3 tag, no frames", Array("ID3".utf8) + [3, 0, 0, 0, 0, 0, 10] + [UInt8](repeating: 0, count: 10)
+                + [UInt8](repeating: 0x11, count: 3000), "ID3v2 tag"),
+            ("ID3 tag cut short", Array("ID3".utf8) + [3, 0, 0, 0, 1, 0, 0] + [UInt8](repeating: 0, count: 100), "ID3v2 tag"),
+        ]
+        for (label, bytes, fragment) in cases {
+            XCTAssertThrowsError(try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono), label) { error in
+                guard case EngineError.inputFormat(let message) = error else { return XCTFail("\(label): \(error)") }
+                XCTAssertTrue(message.contains(fragment), "\(label): \(message)")
+                XCTAssertFalse(message.contains("\n"), label)
+            }
+        }
+    }
+
+    // MARK: Raw PCM stays raw
+
+    /// A frame sync at the front is only MP3 if a second header sits where the first ends.
+    func testFrameSyncWithoutASecondHeaderIsRawPCM() throws {
+        // 0xFFFB 0x90 0x64: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: 417 bytes per frame.
+        var bytes: [UInt8] = [0xFF, 0xFB, 0x90, 0x64] + [UInt8](repeating: 0x10, count: 4000)
+        let (source, samples) = try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono)
+        XCTAssertEqual(source.container, "raw")
+        XCTAssertEqual(samples.count, bytes.count / 2)
+        XCTAssertEqual(samples[0], Float(Int16(bitPattern: 0xFBFF)) / 32768)
+
+        // With the second header in place it is MP3: decoded (garbage frames) or refused, never raw.
+        bytes.replaceSubrange(417..<421, with: [0xFF, 0xFB, 0x90, 0x64])
+        do {
+            let decoded = try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono)
+            XCTAssertEqual(decoded.source.container, "MP3")
+        } catch EngineError.inputFormat(let message) {
+            XCTAssertTrue(message.contains("MP3"), message)
+        }
+    }
+
+    func testFrameLengths() {
+        func header(_ bytes: [UInt8]) -> MPEGAudioHeader? {
+            bytes.withUnsafeBytes { MPEGAudioHeader($0, at: 0) }
+        }
+        XCTAssertEqual(header([0xFF, 0xFB, 0x90, 0x64])?.length, 417)           // MPEG-1 L3 128k 44.1k
+        XCTAssertEqual(header([0xFF, 0xFB, 0x92, 0x64])?.length, 418)           // padded
+        XCTAssertEqual(header([0xFF, 0xF3, 0x40, 0x64])?.length, 72 * 32 / 22) // MPEG-2 L3 32k 22.05k: 104
+        XCTAssertEqual(header([0xFF, 0xFD, 0xE8, 0x00])?.length, 144 * 384 / 32) // MPEG-1 L2 384k 32k: 1728
+        XCTAssertEqual(header([0xFF, 0xFF, 0x10, 0x00])?.length, 32)            // MPEG-1 L1 32k 44.1k: 8 slots of 4
+        XCTAssertNil(header([0xFF, 0xFB, 0x00, 0x64]), "free format")
+        XCTAssertNil(header([0xFF, 0xFB, 0xF0, 0x64]), "bad bitrate")
+        XCTAssertNil(header([0xFF, 0xFB, 0x9C, 0x64]), "reserved rate")
+        XCTAssertNil(header([0xFF, 0xEB, 0x90, 0x64]), "reserved version")
+        XCTAssertNil(header([0xFF, 0xF9, 0x90, 0x64]), "layer 00 is ADTS")
+        XCTAssertLessThanOrEqual(1729 + 4, CompressedContainer.confirmBytes)
+    }
+
+    func testRawPCMAndHeadersAreUnaffected() throws {
+        let values: [Int16] = [0x4449, 0x0333, -1, 0]  // starts "ID" "3\u{3}" but is no tag (bad size bytes follow)
+        let bytes: [UInt8] = values.flatMap { v -> [UInt8] in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+            + [0xFF, 0xFF, 0x80, 0x80, 0, 0]
+        let (source, samples) = try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono)
+        XCTAssertEqual(source.container, "raw")
+        XCTAssertEqual(samples.count, 7)
+    }
+
+    // MARK: The binary
+
+    func testPipedMP3IsLabelledAndPipedM4AIsRefused() throws {
+        let mp3 = try XCTUnwrap(FileManager.default.contents(atPath: Fixtures.path("hungarian_dance_6.5s.mp3")))
+        var run = try Binary.run(["--output", "jsonl"], stdin: mp3)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertGreaterThanOrEqual(run.lines.count, 2, run.stdout)
+        XCTAssertTrue(run.lines.first?.contains("\"source\":\"stdin\"") ?? false, run.stdout)
+
+        let m4a: [UInt8] = [0, 0, 0, 0x20] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0, count: 100_000)
+        run = try Binary.run(["--output", "jsonl", "-f", "S16_LE"], stdin: Data(m4a))
+        XCTAssertEqual(run.status, 65)
+        XCTAssertEqual(run.lines, [], "no labels for what could not be decoded")
+        XCTAssertEqual(run.stderrLines.count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("MP4/M4A"), run.stderr)
+    }
+
+    // MARK: Helpers
+
+    private func fixtureBytes(_ name: String) throws -> [UInt8] {
+        Array(try XCTUnwrap(FileManager.default.contents(atPath: Fixtures.path(name)), name))
+    }
+
+    private func fileSamples(_ path: String) throws -> (format: StreamFormat, samples: [Float]) {
+        let source = try SoundFileSource(path: path)
+        var samples: [Float] = []
+        var buffer = [Float](repeating: 0, count: 4410)
+        while case let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), n > 0 {
+            samples += buffer[0..<n]
+        }
+        return (source.format, samples)
+    }
+
+    private func run(_ executable: String, _ arguments: [String]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(data)
+    }
+}
+
+private extension Array where Element == UInt8 {
+    var fourCCPrefix: String { String(decoding: prefix(4), as: UTF8.self) }
+}

@@ -1,0 +1,212 @@
+import XCTest
+import Foundation
+@testable import Engine
+
+/// The stall watchdog: a live input that stays open and sends nothing.
+final class StallTests: XCTestCase {
+    override func setUp() {
+        signal(SIGPIPE, SIG_IGN)
+        StopRequest.reset()
+    }
+
+    override func tearDown() {
+        StopRequest.reset()
+    }
+
+    /// One .stalled per episode however long it lasts, .resumed when bytes come, and the
+    /// episode counted once for the pipeline.
+    func testSilentPipeStallsOnceThenResumes() throws {
+        let pipe = try OpenPipe()
+        defer { pipe.close() }
+        pipe.write(samples: [100, 200])
+        var events: [StallEvent] = []
+        let watch = StallWatch(timeout: 0.3, onStall: { events.append($0) })
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
+        XCTAssertEqual(try source.readSamples(), [100, 200].map { Float($0) / 32768 })
+
+        // Nothing for about 1.2 s: four timeouts' worth, still one episode.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.2) { pipe.write(samples: [300]) }
+        let started = Date()
+        XCTAssertEqual(try source.readSamples(), [Float(300) / 32768])
+        let waited = Date().timeIntervalSince(started)
+        XCTAssertEqual(events.count, 2, "\(events)")
+        guard events.count == 2, case .stalled(let silent) = events[0], case .resumed(let gap) = events[1] else {
+            return XCTFail("expected .stalled then .resumed, got \(events)")
+        }
+        XCTAssertGreaterThanOrEqual(silent, 0.3)
+        XCTAssertLessThan(silent, 0.6, "reported within a poll slice of the timeout")
+        XCTAssertEqual(gap, waited, accuracy: 0.15)
+        XCTAssertEqual(source.takeStalls(), 1)
+        XCTAssertEqual(source.takeStalls(), 0, "taken")
+
+        // A second silence is a second episode.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.6) { pipe.write(samples: [400]) }
+        XCTAssertEqual(try source.readSamples(), [Float(400) / 32768])
+        XCTAssertEqual(events.count, 4)
+        XCTAssertEqual(watch.stallCount, 2)
+        XCTAssertEqual(source.takeStalls(), 1)
+    }
+
+    func testExitOnStallThrowsTheStallError() throws {
+        let pipe = try OpenPipe()
+        defer { pipe.close() }
+        pipe.write(samples: [1, 2])
+        var events: [StallEvent] = []
+        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onStall: { events.append($0) })
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
+        XCTAssertEqual(try source.readSamples().count, 2)
+        let started = Date()
+        XCTAssertThrowsError(try source.readSamples()) { error in
+            guard case EngineError.stalled(let message) = error else { return XCTFail("expected .stalled, got \(error)") }
+            XCTAssertTrue(message.hasPrefix("stdin: no audio for 0."), message)
+            XCTAssertFalse(message.contains("\n"))
+            XCTAssertEqual((error as? EngineError)?.exitCode, 75)
+            XCTAssertTrue("\(error)".hasPrefix("input stalled: stdin: no audio"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.5)
+        XCTAssertEqual(events, [], "the error is the report: no warning as well")
+    }
+
+    /// `arecord | genre-stream` with arecord stuck before its header: the header read
+    /// (inside init) is watched too.
+    func testStallBeforeTheHeaderIsWatched() throws {
+        let pipe = try OpenPipe()
+        defer { pipe.close() }
+        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onStall: { _ in })
+        XCTAssertThrowsError(try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)) { error in
+            XCTAssertEqual((error as? EngineError)?.exitCode, 75, "\(error)")
+        }
+    }
+
+    func testStopRequestStillEndsAStalledRead() throws {
+        let pipe = try OpenPipe()
+        defer { pipe.close() }
+        // Two samples: the header sniffing waits for four bytes.
+        pipe.write(samples: [5, 6])
+        var events: [StallEvent] = []
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
+                                     stallWatch: StallWatch(timeout: 0.2, onStall: { events.append($0) }))
+        XCTAssertEqual(try source.readSamples().count, 2)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) { StopRequest.set(signal: SIGTERM) }
+        let started = Date()
+        XCTAssertEqual(try source.readSamples(), [])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        XCTAssertEqual(events.count, 1, "stalled before the stop, never resumed: \(events)")
+    }
+
+    func testRegularFileNeverStalls() throws {
+        let path = NSTemporaryDirectory() + "gs-stall-\(getpid()).raw"
+        let values: [Int16] = (0..<5000).map { Int16(truncatingIfNeeded: $0 * 7) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } })))
+        defer { unlink(path) }
+        let file = open(path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(file, 0)
+        defer { close(file) }
+        var events: [StallEvent] = []
+        // A zero timeout would report a stall on the first empty wait of any watched input.
+        let watch = StallWatch(timeout: 0, exitOnStall: true, onStall: { events.append($0) })
+        let source = try StdinSource(fileDescriptor: file, raw: StdinFeed.s16Mono, bufferCapacity: 512, stallWatch: watch)
+        XCTAssertFalse(source.watchesForStalls)
+        var total = 0
+        while case let n = try source.readSamples().count, n > 0 { total += n }
+        XCTAssertEqual(total, values.count)
+        XCTAssertEqual(events, [])
+        XCTAssertEqual(source.takeStalls(), 0)
+    }
+
+    func testPipeIsWatched() throws {
+        let pipe = try OpenPipe()
+        defer { pipe.close() }
+        pipe.write(samples: [0, 0])
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
+                                     stallWatch: StallWatch(timeout: 30, onStall: { _ in }))
+        XCTAssertTrue(source.watchesForStalls)
+    }
+
+    /// The episode count reaches the pipeline through MonoConverter's `onStalls`.
+    func testMonoConverterReportsStalls() throws {
+        let pipe = try OpenPipe()
+        pipe.write(samples: Array(repeating: 1000, count: 5000))
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) {
+            pipe.write(samples: Array(repeating: -1000, count: 5000))
+            pipe.closeWriter()
+        }
+        defer { pipe.close() }
+        var events: [StallEvent] = []
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
+                                     stallWatch: StallWatch(timeout: 0.3, onStall: { events.append($0) }))
+        var reported: [Int] = []
+        var samples = 0
+        let stopped = try MonoConverter(outputRate: 22050).run(source, maxSeconds: nil, onGaps: { _ in },
+                                                               onStalls: { reported.append($0) }) { samples += $0.count }
+        XCTAssertFalse(stopped)
+        XCTAssertEqual(reported, [1])
+        XCTAssertEqual(events.count, 2, "\(events)")
+        XCTAssertEqual(samples, 10000)
+    }
+
+    func testWatchCountsEpisodesOnItsClock() throws {
+        var now = 100.0
+        var events: [StallEvent] = []
+        let watch = StallWatch(timeout: 30, exitOnStall: false, clock: { now }, onStall: { events.append($0) })
+        try watch.waited(for: "x")  // starts the clock
+        now = 129.9
+        try watch.waited(for: "x")
+        XCTAssertEqual(events, [])
+        now = 130.0
+        try watch.waited(for: "x")
+        now = 200
+        try watch.waited(for: "x")
+        XCTAssertEqual(events, [.stalled(secondsWithoutAudio: 30)])
+        now = 201
+        watch.heard()
+        XCTAssertEqual(events.last, .resumed(secondsStalled: 101))
+        now = 220
+        try watch.waited(for: "x")
+        watch.heard()
+        XCTAssertEqual(events.count, 2, "19 s is no stall")
+        XCTAssertEqual(watch.takeStalls(), 1)
+        now = 260
+        try watch.waited(for: "x")
+        XCTAssertEqual(watch.takeStalls(), 1)
+        XCTAssertEqual(watch.stallCount, 2)
+    }
+}
+
+/// A pipe whose write end the test keeps open, writing when it chooses.
+private final class OpenPipe: @unchecked Sendable {
+    let readEnd: Int32
+    private var writeEnd: Int32
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw EngineError.internalFault("pipe failed") }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+    }
+
+    /// S16_LE samples; small enough never to block on the pipe's capacity.
+    func write(samples: [Int16]) {
+        let bytes = samples.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        bytes.withUnsafeBytes { _ = Glibc.write(writeEnd, $0.baseAddress, $0.count) }
+    }
+
+    func closeWriter() {
+        if writeEnd >= 0 { Glibc.close(writeEnd) }
+        writeEnd = -1
+    }
+
+    func close() {
+        closeWriter()
+        Glibc.close(readEnd)
+    }
+}
+
+private extension StdinSource {
+    /// One read of up to 4096 samples.
+    func readSamples() throws -> [Float] {
+        var buffer = [Float](repeating: .nan, count: 4096)
+        let n = try buffer.withUnsafeMutableBufferPointer { try read(into: $0) }
+        return Array(buffer[0..<n])
+    }
+}
