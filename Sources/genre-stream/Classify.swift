@@ -12,7 +12,7 @@ struct Classify: ParsableCommand {
     var files: [String] = []
 
     @Option(name: [.customShort("f"), .customLong("format")],
-            help: ArgumentHelp("Raw PCM sample format on stdin when there is no WAV/AU header, with arecord's names: \(SampleEncoding.arecordNames). Default S16_LE.",
+            help: ArgumentHelp("Raw PCM sample format on stdin when there is no WAV/AU header, with arecord's names: \(RawPCMFormat.arecordNames) (cd and dat also set rate and channels, unless -r/-c are given). Default S16_LE.",
                                valueName: "format"))
     var rawFormat: String?
 
@@ -72,6 +72,14 @@ struct Classify: ParsableCommand {
             help: ArgumentHelp("For --dead-air-db: the largest spread (standard deviation, dB) of a window's hop levels that still counts as near-constant.", valueName: "dB"))
     var deadAirSpread: Double = PipelineSettings.defaultDeadAirSpreadDB
 
+    @Option(name: .customLong("stall-timeout"),
+            help: ArgumentHelp("A pipe or device that stays open but sends no audio for this long is stalled: one warning line, a count in the summary, JSONL ('stalls') and metrics; 0 turns the watchdog off. Files never stall.", valueName: "seconds"))
+    var stallTimeout: Double = 30
+
+    @Flag(name: .customLong("exit-on-stall"),
+          help: ArgumentHelp("End with exit code 75 (EX_TEMPFAIL) on a stall, after the lines and the summary so far, so that a service manager restarts the input."))
+    var exitOnStall = false
+
     @Flag(help: ArgumentHelp("Print one line per segment (a stretch with one smoothed label: start, end, label, mean confidence) when the label changes, instead of one per window."))
     var segments = false
 
@@ -86,8 +94,8 @@ struct Classify: ParsableCommand {
         if device != nil && !files.isEmpty {
             throw ValidationError("--device captures from ALSA; it cannot be combined with files")
         }
-        if let rawFormat, SampleEncoding(arecordName: rawFormat) == nil {
-            throw ValidationError("unknown --format '\(rawFormat)'; use one of \(SampleEncoding.arecordNames)")
+        if let rawFormat, RawPCMFormat(arecordName: rawFormat, sampleRate: nil, channels: nil, defaultSampleRate: 16000) == nil {
+            throw ValidationError("unknown --format '\(rawFormat)'; use one of \(RawPCMFormat.arecordNames)")
         }
         if let rawRate, !AudioLimits.sampleRates.contains(rawRate) {
             throw ValidationError("--rate \(rawRate) is outside \(AudioLimits.sampleRates.lowerBound)...\(AudioLimits.sampleRates.upperBound) Hz")
@@ -109,6 +117,8 @@ struct Classify: ParsableCommand {
             throw ValidationError("--dead-air-db must be a number of dBFS or 'off'")
         }
         if !(deadAirSpread >= 0 && deadAirSpread.isFinite) { throw ValidationError("--dead-air-spread must be a number of dB, 0 or more") }
+        if !(stallTimeout >= 0 && stallTimeout.isFinite) { throw ValidationError("--stall-timeout must be a number of seconds, 0 or more") }
+        if exitOnStall && stallTimeout == 0 { throw ValidationError("--exit-on-stall needs a --stall-timeout above 0") }
         if summary.isEmpty { throw ValidationError("--summary needs 'stderr', 'off' or a path") }
     }
 
@@ -190,14 +200,28 @@ struct Classify: ParsableCommand {
             if let failure { throw failure }
         }
 
+        // The watchdog for live input: stdin on a pipe, or a device.
+        func watch(_ input: String) -> StallWatch? {
+            guard stallTimeout > 0 else { return nil }
+            return StallWatch(timeout: stallTimeout, exitOnStall: exitOnStall) { event in
+                switch event {
+                case .stalled(let seconds):
+                    warn("\(input): no audio for \(TextFormatting.fixed(seconds, 1)) s: the input is open but stalled; waiting")
+                    report.stalled()
+                case .resumed(let seconds):
+                    note("\(input): audio again after \(TextFormatting.fixed(seconds, 1)) s")
+                }
+            }
+        }
+
         if let device {
-            try run(ALSACapture(device: device, preferredRate: f.sampleRate))
+            try run(ALSACapture(device: device, preferredRate: f.sampleRate, stallWatch: watch("alsa:\(device)")))
             return 0
         }
-        let raw = RawPCMFormat(encoding: rawFormat.flatMap(SampleEncoding.init(arecordName:)) ?? .s16LE,
-                               sampleRate: rawRate ?? f.sampleRate, channels: rawChannels ?? 1)
+        let raw = RawPCMFormat(arecordName: rawFormat ?? "S16_LE", sampleRate: rawRate, channels: rawChannels,
+                               defaultSampleRate: f.sampleRate)!
         if files.isEmpty || files == ["-"] {
-            try run(StdinSource(fileDescriptor: 0, raw: raw))
+            try run(StdinSource(fileDescriptor: 0, raw: raw, stallWatch: watch("stdin")))
             return 0
         }
         // Files: a file that cannot be read is reported and skipped, the others
@@ -206,7 +230,8 @@ struct Classify: ParsableCommand {
         for path in files {
             if StopRequest.isSet { break }
             do {
-                let source: AudioSource = path == "-" ? try StdinSource(fileDescriptor: 0, raw: raw) : try SoundFileSource(path: path)
+                let source: AudioSource = path == "-" ? try StdinSource(fileDescriptor: 0, raw: raw, stallWatch: watch("stdin"))
+                                                      : try SoundFileSource(path: path)
                 try run(source)
             } catch let error as EngineError where error.exitCode == 65 || error.exitCode == 66 {
                 reportError(error.description)

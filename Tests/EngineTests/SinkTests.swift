@@ -154,3 +154,96 @@ final class SinkEndToEndTests: XCTestCase {
         XCTAssertTrue(try off.lines.map(json).allSatisfy { $0["label"] as? String != "silence" }, off.stdout)
     }
 }
+
+/// The stall watchdog through the binary: a pipe that stays open and sends nothing.
+final class StallEndToEndTests: XCTestCase {
+    private struct Live {
+        let process: Process, input: Pipe, outURL: URL, errURL: URL
+
+        var stdout: String { String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self) }
+        var stderr: String { String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self) }
+
+        func send(seconds: Double, seed: UInt64) throws {
+            try input.fileHandleForWriting.write(contentsOf: Data(TestAudio.s16(TestAudio.music(seconds: seconds, rate: 22050, seed: seed))))
+        }
+    }
+
+    private func start(_ arguments: [String]) throws -> Live {
+        Binary.ignoreBrokenPipes()
+        let process = Process()
+        let (executable, full) = Binary.command(arguments)
+        process.executableURL = executable
+        process.arguments = full
+        let tag = UUID().uuidString, directory = FileManager.default.temporaryDirectory
+        let outURL = directory.appendingPathComponent("gs-stall-out-\(tag)"), errURL = directory.appendingPathComponent("gs-stall-err-\(tag)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        return Live(process: process, input: input, outURL: outURL, errURL: errURL)
+    }
+
+    private func cleanUp(_ live: Live) {
+        try? FileManager.default.removeItem(at: live.outURL)
+        try? FileManager.default.removeItem(at: live.errURL)
+    }
+
+    func testAStalledPipeIsWarnedOnceCountedAndResumes() throws {
+        let live = try start(["--output", "jsonl", "--stall-timeout", "0.5", "--summary", "stderr"])
+        defer { cleanUp(live) }
+        try live.send(seconds: 3.1, seed: 1)
+        Thread.sleep(forTimeInterval: 1.5 * Binary.timeScale)  // three stall timeouts: still one stall
+        try live.send(seconds: 3.1, seed: 2)
+        try live.input.fileHandleForWriting.close()
+        live.process.waitUntilExit()
+        XCTAssertEqual(live.process.terminationStatus, 0, live.stderr)
+        let errors = live.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: warning: stdin: no audio for") }.count, 1, live.stderr)
+        XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: note: stdin: audio again after") }.count, 1, live.stderr)
+        let windows = try live.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(windows.map { $0["stalls"] as? Int }, [0, 1], "the window after the stall carries it")
+        let summary = try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(errors.last).utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["stalls"] as? Int, 1)
+    }
+
+    func testExitOnStallEndsWith75AfterTheLinesAndTheSummary() throws {
+        let live = try start(["--output", "jsonl", "--stall-timeout", "0.5", "--exit-on-stall", "--summary", "stderr"])
+        defer { cleanUp(live) }
+        try live.send(seconds: 3.1, seed: 1)
+        let deadline = Date().addingTimeInterval(20 * Binary.timeScale)
+        while live.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertFalse(live.process.isRunning, "ended by the stall, with the pipe still open")
+        live.process.terminate()
+        live.process.waitUntilExit()
+        try? live.input.fileHandleForWriting.close()
+        XCTAssertEqual(live.process.terminationStatus, 75, live.stderr)
+        XCTAssertEqual(live.stdout.split(separator: "\n").count, 1, "the window before the stall")
+        let errors = live.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(errors.count, 2, live.stderr)
+        XCTAssertTrue(errors.last?.hasPrefix("genre-stream: error: input stalled: stdin: no audio for") == true, live.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(errors[0].utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["windows"] as? Int, 1)
+    }
+
+    func testRegularFileOnStdinNeverStalls() throws {
+        // A regular file on stdin is never waited for: the time spent classifying between reads is not a stall.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gs-stall-\(UUID().uuidString).raw").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(TestAudio.s16(TestAudio.music(seconds: 6.1, rate: 22050)))))
+        let process = Process()
+        let (executable, arguments) = Binary.command(["--stall-timeout", "0.000001", "--exit-on-stall", "--output", "jsonl"])
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle(forReadingAtPath: path)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(lines.count, 2)
+    }
+}

@@ -88,7 +88,7 @@ public final class Pipeline {
         assembler.reset()
         classifier.reset()
         var summary = Summary()
-        var pendingGaps = 0
+        var pendingGaps = 0, pendingStalls = 0
         // CPU time of the frontend since the last window: from `mark` to each window's
         // completion, the network's own time excluded.
         var frontendSeconds = 0.0
@@ -99,8 +99,9 @@ public final class Pipeline {
                 source: source.name, index: window.index, kind: .music, startSeconds: window.startSeconds,
                 endSeconds: window.endSeconds, newSeconds: window.newSeconds, label: nil, confidence: nil,
                 rawLabel: nil, rawConfidence: nil, levelDBFS: window.levelDBFS, isPartial: window.isPartial,
-                gaps: pendingGaps, frontendSeconds: frontendSeconds)
+                gaps: pendingGaps, stalls: pendingStalls, frontendSeconds: frontendSeconds)
             pendingGaps = 0
+            pendingStalls = 0
             frontendSeconds = 0
             self.classifier.classify(window, into: &result)
             summary.windows += 1
@@ -108,7 +109,7 @@ public final class Pipeline {
             mark = CPUClock.threadSeconds()
         }
         summary.stoppedBySignal = try converter.run(
-            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }
+            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 }
         ) { samples in
             mark = CPUClock.threadSeconds()
             try frontend.process(samples) { try assembler.process($0, emit: onWindowReady) }
