@@ -64,7 +64,10 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("Stop each input after this many seconds of audio.", valueName: "seconds"))
     var duration: Double?
 
+    @Option(help: Listen.help) var listen: String?
+
     func validate() throws {
+        try Listen.validate(listen)
         if device != nil && !files.isEmpty {
             throw ValidationError("--device captures from ALSA; it cannot be combined with files")
         }
@@ -122,6 +125,9 @@ struct Classify: ParsableCommand {
             smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
         let pipeline = try Pipeline(network: Network(model: model), settings: settings, formatter: formatter, writer: writer)
+        let live = Listen.start(listen, model: model, hopSeconds: Double(hopFrames * f.hopLength) / Double(f.sampleRate))
+        if let code = live.failure { return code }
+        pipeline.onWindow = live.sink
         if let header = formatter.headerLine { try writer.write(line: header) }
 
         if let device {

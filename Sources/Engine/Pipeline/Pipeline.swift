@@ -44,6 +44,8 @@ public final class Pipeline {
     private var pendingGaps = 0
     private var sourceName = ""
     private var lastEnd = 0.0
+    /// TEMPORARY (branch monitor): each window's result, before its line is written; replaced by `run(_:onWindow:)`.
+    public var onWindow: ((WindowResult) -> Void)?
 
     public init(network: Network, settings: PipelineSettings, formatter: LineFormatter, writer: LineWriter) throws {
         self.network = network
@@ -143,6 +145,7 @@ public final class Pipeline {
                 newSeconds: newSeconds, label: "silence", confidence: nil, rawLabel: "silence", rawConfidence: nil,
                 probabilities: none, tags: none, levelDBFS: window.levelDBFS,
                 isPartial: window.isPartial, gaps: gaps)
+            onWindow?(result)
             return try writer.write(line: formatter.line(for: result))
         }
         assembler.input.withUnsafeBufferPointer { network.run($0) }
@@ -153,6 +156,7 @@ public final class Pipeline {
                 newSeconds: newSeconds, label: nil, confidence: nil, rawLabel: nil, rawConfidence: nil,
                 probabilities: none, tags: tagValues, levelDBFS: window.levelDBFS,
                 isPartial: window.isPartial, gaps: gaps)
+            onWindow?(result)
             return try writer.write(line: formatter.line(for: result))
         }
         let p = network.values(of: genre)
@@ -178,6 +182,7 @@ public final class Pipeline {
             rawLabel: labels[raw], rawConfidence: Double(p[raw]),
             probabilities: Array(p), tags: tagValues, levelDBFS: window.levelDBFS,
             isPartial: window.isPartial, gaps: gaps)
+        onWindow?(result)
         try writer.write(line: formatter.line(for: result))
     }
 }
