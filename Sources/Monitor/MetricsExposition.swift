@@ -35,7 +35,7 @@ public enum MetricsExposition {
         family(&out, "stalls_total", "counter", "Stalls: no audio arrived for the stall timeout.")
         sample(&out, "stalls_total", Double(c.stalls))
         family(&out, "stalled", "gauge", "1 while the input is stalled, 0 once audio flows.")
-        sample(&out, "stalled", c.stalled ? 1 : 0)
+        sample(&out, "stalled", c.stalled ? 1.0 : 0.0)
         family(&out, "frontend_seconds_total", "counter", "CPU seconds spent in the mel frontend.")
         sample(&out, "frontend_seconds_total", c.frontendSeconds)
         family(&out, "network_seconds_total", "counter", "CPU seconds spent in the network.")
