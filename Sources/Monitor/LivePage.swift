@@ -75,7 +75,8 @@ function clock(ms) {
 function render(data) {
   const windows = data.windows.map((w) => Object.assign({ t: Date.parse(w.wall_time) }, w));
   $("model").textContent = "· " + data.model;
-  const now = Date.now();
+  // The server's clock, so that a phone whose clock is off still sees the right ages.
+  const now = Date.parse(data.server_time) || Date.now();
   const last = windows[windows.length - 1];
   const status = $("status");
   if (!last) {
@@ -130,7 +131,7 @@ function render(data) {
     item.append(key, label + " " + Math.round(seconds[label] / total * 100) + "%");
     return item;
   }));
-  $("footer").textContent = windows.length + " windows · updated " + new Date(now).toLocaleTimeString();
+  $("footer").textContent = windows.length + " windows · updated " + clock(now) + ":" + String(new Date(now).getSeconds()).padStart(2, "0");
 }
 
 async function poll() {

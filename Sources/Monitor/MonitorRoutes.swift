@@ -50,7 +50,8 @@ extension LiveMonitor {
                 }
                 n = min(parsed, recentCapacity)
             }
-            return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, hopSeconds: hopSeconds))
+            return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, hopSeconds: hopSeconds,
+                                                              serverTime: LiveMonitor.wallClock()))
         case "/api/current":
             return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model))
         default:

@@ -9,10 +9,13 @@ import Glibc
 public enum RecentJSON {
     public static let contentType = "application/json"
 
-    /// `{"model":..,"labels":[..],"hop_seconds":..,"windows":[..]}`, windows oldest first.
-    public static func recent(_ windows: [WindowRecord], labels: [String], model: String, hopSeconds: Double) -> String {
+    /// `{"model":..,"labels":[..],"hop_seconds":..,"server_time":..,"windows":[..]}`, windows oldest first.
+    /// `server_time` lets the page measure a window's age on the server's clock, not a phone's.
+    public static func recent(_ windows: [WindowRecord], labels: [String], model: String, hopSeconds: Double,
+                              serverTime: Double) -> String {
         var out = "{\"model\":" + string(model) + ",\"labels\":[" + labels.map(string).joined(separator: ",")
-            + "],\"hop_seconds\":" + TextFormatting.fixed(hopSeconds, 4) + ",\"windows\":["
+            + "],\"hop_seconds\":" + TextFormatting.fixed(hopSeconds, 4) + ",\"server_time\":\"" + isoTime(serverTime)
+            + "\",\"windows\":["
         out.reserveCapacity(out.utf8.count + windows.count * 150)
         for (i, w) in windows.enumerated() {
             if i > 0 { out += "," }

@@ -118,6 +118,7 @@ final class MonitorStateTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
         XCTAssertEqual(object["labels"] as? [String], labels + ["silence"])
         XCTAssertEqual(object["hop_seconds"] as? Double, 3)
+        XCTAssertNotNil(object["server_time"] as? String, "the page ages windows on the server's clock")
         let windows = try XCTUnwrap(object["windows"] as? [[String: Any]])
         XCTAssertEqual(windows.map { $0["label"] as? String }, ["silence", "blues"])
         XCTAssertTrue(windows[0]["confidence"] is NSNull)
