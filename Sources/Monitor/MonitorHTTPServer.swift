@@ -15,8 +15,10 @@ final class MonitorHTTPServer: Sendable {
     private let channel: any Channel
 
     init(address: ListenAddress, monitor: LiveMonitor) throws(MonitorError) {
-        // One thread: a page and a scraper are the whole load.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // One thread: a page and a scraper are the whole load. It starts with the
+        // stop signals blocked (a thread inherits its creator's mask), so that SIGINT
+        // and SIGTERM always reach the main thread and interrupt its blocking read.
+        let group = MonitorHTTPServer.withStopSignalsBlocked { MultiThreadedEventLoopGroup(numberOfThreads: 1) }
         do {
             let socketAddress = try SocketAddress(ipAddress: address.host, port: address.port)
             channel = try ServerBootstrap(group: group)
@@ -24,6 +26,9 @@ final class MonitorHTTPServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     do {
+                        // A connection that sends nothing for a minute is closed: open
+                        // connections cannot pile up over months of running.
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(60)))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(MonitorHTTPHandler(monitor: monitor))
                         return channel.eventLoop.makeSucceededVoidFuture()
@@ -43,6 +48,15 @@ final class MonitorHTTPServer: Sendable {
     func close() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
+    }
+
+    private static func withStopSignalsBlocked<T>(_ body: () -> T) -> T {
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return body()
     }
 
     /// The system's words for a failed bind ("Address already in use"), not NIO's call-site text.
@@ -72,6 +86,14 @@ private final class MonitorHTTPHandler: ChannelInboundHandler {
             guard let head = request else { return }
             request = nil
             respond(to: head, context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 

@@ -214,6 +214,14 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(malformed.stdout, "")
     }
 
+    func testStopSignalEndsARunWaitingForAudioWithTheListenerRunning() throws {
+        let run = try LiveRun(["--model", "small", "--listen", "0"])
+        XCTAssertNotNil(run.listeningURL(), run.stderr)
+        run.process.interrupt()
+        XCTAssertTrue(run.wait(10) { !run.process.isRunning }, "SIGINT reaches the thread blocked in read(2), not the listener's")
+        XCTAssertEqual(run.finish(), 130, run.stderr)
+    }
+
     func testWithoutListenNoSocketIsOpen() throws {
         let run = try LiveRun(["--model", "small"])
         run.feed(windowBytes(1))
