@@ -114,12 +114,13 @@ function render(data) {
     return div;
   }));
   const axis = $("axis");
-  const ticks = [];
-  for (let k = 0; k <= 6; k++) {
+  // A tick every 5 minutes, every 10 on a phone, where 5-minute labels would touch.
+  const ticks = [], steps = timeline.clientWidth < 480 ? 3 : 6;
+  for (let k = 0; k <= steps; k++) {
     const span = document.createElement("span");
-    span.style.left = (k / 6 * 100) + "%";
-    span.className = k === 0 ? "first" : k === 6 ? "last" : "";
-    span.textContent = k === 6 ? "now" : clock(start + k * SPAN_MS / 6);
+    span.style.left = (k / steps * 100) + "%";
+    span.className = k === 0 ? "first" : k === steps ? "last" : "";
+    span.textContent = k === steps ? "now" : clock(start + k * SPAN_MS / steps);
     ticks.push(span);
   }
   axis.replaceChildren(...ticks);
