@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Only for the live monitor (--listen): NIOCore, NIOPosix and NIOHTTP1 need no Foundation.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Compute kernels only: no I/O, no allocation, no global state.
@@ -23,13 +25,23 @@ let package = Package(
             name: "Engine",
             dependencies: ["CKernels", "CDefaultModel", "CALSA", "CFFTW3", "CSndFile", "CSoxr"]
         ),
+        // The live page and Prometheus metrics (--listen): a window-result sink with an HTTP listener.
+        .target(
+            name: "Monitor",
+            dependencies: [
+                "Engine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "genre-stream",
-            dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Monitor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "CKernels"],
+            dependencies: ["Engine", "CKernels", "Monitor"],
             resources: [.copy("Fixtures")]
         ),
         // libFuzzer harnesses, run by scripts/fuzz.sh (built there with -sanitize=fuzzer,address).

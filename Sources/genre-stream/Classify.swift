@@ -87,10 +87,13 @@ struct Classify: ParsableCommand {
             help: ArgumentHelp("Also append segment lines to this file (in the --output format), keeping the window lines on stdout.", valueName: "path"))
     var segmentsFile: String?
 
+    @Option(help: LiveMonitorSink.help) var listen: String?
+
     @Option(help: ArgumentHelp("Where the summary (time per label, segments, windows, silence, gaps, stalls) goes at the end of each input and on SIGUSR1: 'stderr', 'off' (SIGUSR1 then still writes to stderr), or a file to append to. JSON with --output jsonl.", valueName: "stderr|off|path"))
     var summary: String = "stderr"
 
     func validate() throws {
+        try LiveMonitorSink.validate(listen)
         if device != nil && !files.isEmpty {
             throw ValidationError("--device captures from ALSA; it cannot be combined with files")
         }
@@ -182,6 +185,9 @@ struct Classify: ParsableCommand {
                                           writer: LineWriter(appendingTo: segmentsFile)))
         }
         sinks.append(report)
+        // After the SIGUSR1 thread: the listener's threads inherit its blocked SIGUSR1.
+        let live = try listen.map { try LiveMonitorSink(listen: $0, model: model, hopSeconds: pipeline.hopSeconds) }
+        if let live { sinks.append(live) }
         let run = { (source: AudioSource) throws in
             report.startInput(source: source.name)
             // What was computed before an error is still written out: segments and the summary.
@@ -208,8 +214,10 @@ struct Classify: ParsableCommand {
                 case .stalled(let seconds):
                     warn("\(input): no audio for \(TextFormatting.fixed(seconds, 1)) s: the input is open but stalled; waiting")
                     report.stalled()
+                    live?.stalled()
                 case .resumed(let seconds):
                     note("\(input): audio again after \(TextFormatting.fixed(seconds, 1)) s")
+                    live?.resumed()
                 }
             }
         }

@@ -18,6 +18,9 @@ enum Runner {
         } catch let error as EngineError {
             reportError(error.description)
             return error.exitCode
+        } catch let failure as LiveMonitorSink.Failure {
+            reportError(failure.message)
+            return failure.exitCode
         } catch {
             reportError("internal error: \(error)")
             return 70

@@ -1,0 +1,83 @@
+/// The monitor's counters in the Prometheus text exposition format (version 0.0.4),
+/// written by hand: one family after another, each with its HELP and TYPE lines.
+///
+/// Names follow Prometheus' conventions: the `genre_stream_` prefix, `_total` on
+/// counters, base units (`_seconds`) in the name.
+public enum MetricsExposition {
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// `labels` are the monitor's labels (the model's, then `silence`); `model` its name.
+    public static func text(_ c: LiveCounters, labels: [String], model: String) -> String {
+        var out = ""
+        out.reserveCapacity(2048 + labels.count * 160)
+        family(&out, "info", "gauge", "The model this stream is classified with; always 1.")
+        out += "genre_stream_info{model=\"" + escapeLabelValue(model) + "\",labels=\""
+            + escapeLabelValue(labels.joined(separator: ",")) + "\"} 1\n"
+        family(&out, "windows_total", "counter", "Windows classified (music, silence and non-music).")
+        sample(&out, "windows_total", Double(c.windows))
+        family(&out, "label", "gauge", "1 for the current smoothed label (a genre, silence or a non-music label), 0 for the others.")
+        let current = c.current.map { Int($0.label) } ?? -1
+        for (i, label) in labels.enumerated() {
+            out += "genre_stream_label{label=\"" + escapeLabelValue(label) + "\"} " + (i == current ? "1" : "0") + "\n"
+        }
+        family(&out, "label_seconds_total", "counter", "Seconds of audio per smoothed label.")
+        for (i, label) in labels.enumerated() {
+            out += "genre_stream_label_seconds_total{label=\"" + escapeLabelValue(label) + "\"} " + number(c.labelSeconds[i]) + "\n"
+        }
+        family(&out, "confidence", "gauge", "Smoothed confidence in the current label; NaN for silence and before the first window.")
+        sample(&out, "confidence", c.current?.confidence ?? .nan)
+        family(&out, "input_level_dbfs", "gauge", "RMS level of the current window in dBFS; NaN before the first window.")
+        sample(&out, "input_level_dbfs", c.current?.levelDBFS ?? .nan)
+        family(&out, "audio_seconds_total", "counter", "Seconds of audio classified.")
+        sample(&out, "audio_seconds_total", c.audioSeconds)
+        family(&out, "gaps_total", "counter", "Gaps in the input (capture overruns).")
+        sample(&out, "gaps_total", Double(c.gaps))
+        family(&out, "stalls_total", "counter", "Stalls: no audio arrived for the stall timeout.")
+        sample(&out, "stalls_total", Double(c.stalls))
+        family(&out, "stalled", "gauge", "1 while the input is stalled, 0 once audio flows.")
+        sample(&out, "stalled", c.stalled ? 1.0 : 0.0)
+        family(&out, "frontend_seconds_total", "counter", "CPU seconds spent in the mel frontend.")
+        sample(&out, "frontend_seconds_total", c.frontendSeconds)
+        family(&out, "network_seconds_total", "counter", "CPU seconds spent in the network.")
+        sample(&out, "network_seconds_total", c.networkSeconds)
+        family(&out, "last_window_timestamp_seconds", "gauge",
+               "Wall clock (Unix seconds) of the newest window, for staleness alerts; 0 before the first.")
+        sample(&out, "last_window_timestamp_seconds", c.current?.wallSeconds ?? 0)
+        return out
+    }
+
+    /// A label value with `\`, `"` and line feeds escaped, as the format requires.
+    public static func escapeLabelValue(_ value: String) -> String {
+        var out = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A sample value as the format spells it: `NaN`, `+Inf`, `-Inf`, integers without a point.
+    public static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
+    private static func family(_ out: inout String, _ name: String, _ type: String, _ help: String) {
+        out += "# HELP genre_stream_" + name + " " + help + "\n# TYPE genre_stream_" + name + " " + type + "\n"
+    }
+
+    private static func sample(_ out: inout String, _ name: String, _ value: Double) {
+        out += "genre_stream_" + name + " " + number(value) + "\n"
+    }
+
+    /// A value stored as a Float, in Float's own shortest digits (0.9849, not 0.984898567199707).
+    private static func sample(_ out: inout String, _ name: String, _ value: Float) {
+        out += "genre_stream_" + name + " " + (value.isFinite ? String(value) : number(Double(value))) + "\n"
+    }
+}
