@@ -187,6 +187,23 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertEqual(samples.count, 7)
     }
 
+    /// Sniffing waits for more bytes only behind a signature's first bytes: a live raw
+    /// stream that starts with silence (or anything else) is decided on its first 4 bytes.
+    func testSniffingDoesNotWaitOnAnOrdinaryStart() throws {
+        for start: [UInt8] in [[0, 0, 0, 0], [0x49, 0x44, 0x00, 0x00], [0x12, 0x34, 0x56, 0x78]] {
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&fds), 0)
+            defer { close(fds[0]); close(fds[1]) }
+            start.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
+            // Waiting on the silent pipe would throw the stall error rather than hang.
+            let watch = StallWatch(timeout: 0.5, exitOnStall: true, onStall: { _ in })
+            let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono, stallWatch: watch)
+            XCTAssertEqual(source.container, "raw", "\(start)")
+            var buffer = [Float](repeating: 0, count: 2)
+            XCTAssertEqual(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }, 2, "\(start)")
+        }
+    }
+
     // MARK: The binary
 
     func testPipedMP3IsLabelledAndPipedM4AIsRefused() throws {
