@@ -85,8 +85,13 @@ final class PipeDecoder {
             return false
         }
         stream.consume(at)
+        let next: OpaquePointer, nextFormat: StreamFormat
+        do {
+            (next, nextFormat) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
+        } catch is HeaderInterrupted {
+            return false  // A stop while the next stream opened: the end, as for any stop.
+        }
         sf_close(file)
-        let (next, nextFormat) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
         file = next
         guard nextFormat == format else {
             throw EngineError.inputFormat(
