@@ -212,6 +212,19 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertGreaterThanOrEqual(run.lines.count, 2, run.stdout)
         XCTAssertTrue(run.lines.first?.contains("\"source\":\"stdin\"") ?? false, run.stdout)
+        XCTAssertFalse(run.stderr.contains("warning"), run.stderr)
+
+        // An ID3v1 tag after the last frame ends the stream quietly; other leftovers are mentioned.
+        let id3v1 = Array("TAG".utf8) + [UInt8](repeating: 0x20, count: 125)
+        run = try Binary.run(["--output", "jsonl"], stdin: mp3 + Data(id3v1))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("warning"), run.stderr)
+        // More than the decoder can have read ahead: audio may be going unheard.
+        run = try Binary.run(["--output", "jsonl"], stdin: mp3 + Data([UInt8](repeating: 0x11, count: 200_000)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertGreaterThanOrEqual(run.lines.count, 2)
+        XCTAssertTrue(run.stderr.contains("the MP3 decoder ended at byte 11"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("before the stream did; the rest is not a new MP3 stream and was not heard"), run.stderr)
 
         let m4a: [UInt8] = [0, 0, 0, 0x20] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0, count: 100_000)
         run = try Binary.run(["--output", "jsonl", "-f", "S16_LE"], stdin: Data(m4a))
