@@ -187,6 +187,23 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertEqual(samples.count, 7)
     }
 
+    /// Sniffing waits for more bytes only behind a signature's first bytes: a live raw
+    /// stream that starts with silence (or anything else) is decided on its first 4 bytes.
+    func testSniffingDoesNotWaitOnAnOrdinaryStart() throws {
+        for start: [UInt8] in [[0, 0, 0, 0], [0x49, 0x44, 0x00, 0x00], [0x12, 0x34, 0x56, 0x78]] {
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&fds), 0)
+            defer { close(fds[0]); close(fds[1]) }
+            start.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
+            // Waiting on the silent pipe would throw the stall error rather than hang.
+            let watch = StallWatch(timeout: 0.5, exitOnStall: true, onStall: { _ in })
+            let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono, stallWatch: watch)
+            XCTAssertEqual(source.container, "raw", "\(start)")
+            var buffer = [Float](repeating: 0, count: 2)
+            XCTAssertEqual(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }, 2, "\(start)")
+        }
+    }
+
     // MARK: The binary
 
     func testPipedMP3IsLabelledAndPipedM4AIsRefused() throws {
@@ -195,6 +212,19 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertGreaterThanOrEqual(run.lines.count, 2, run.stdout)
         XCTAssertTrue(run.lines.first?.contains("\"source\":\"stdin\"") ?? false, run.stdout)
+        XCTAssertFalse(run.stderr.contains("warning"), run.stderr)
+
+        // An ID3v1 tag after the last frame ends the stream quietly; other leftovers are mentioned.
+        let id3v1 = Array("TAG".utf8) + [UInt8](repeating: 0x20, count: 125)
+        run = try Binary.run(["--output", "jsonl"], stdin: mp3 + Data(id3v1))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("warning"), run.stderr)
+        // More than the decoder can have read ahead: audio may be going unheard.
+        run = try Binary.run(["--output", "jsonl"], stdin: mp3 + Data([UInt8](repeating: 0x11, count: 200_000)))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertGreaterThanOrEqual(run.lines.count, 2)
+        XCTAssertTrue(run.stderr.contains("the MP3 decoder ended at byte 11"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("before the stream did; the rest is not a new MP3 stream and was not heard"), run.stderr)
 
         let m4a: [UInt8] = [0, 0, 0, 0x20] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0, count: 100_000)
         run = try Binary.run(["--output", "jsonl", "-f", "S16_LE"], stdin: Data(m4a))

@@ -69,8 +69,12 @@ enum CompressedContainer: Equatable {
         default: break
         }
         if Array(front[0..<4]) == [0x1A, 0x45, 0xDF, 0xA3] { return .matroska }
-        // ISO base media: a box size, then 'ftyp' and a brand.
-        if front[0] == 0, try stream.fill(atLeast: 12), stream.window.fourCC(at: 4) == "ftyp" { return .mp4 }
+        // ISO base media: a box size, then 'ftyp' and a brand. Only a plausible size
+        // (8 bytes to 1 MiB) waits for more bytes: raw silence starts with zeros.
+        let boxSize = front.uint32BE(at: 0)
+        if (8...0x10_0000).contains(boxSize), try stream.fill(atLeast: 12), stream.window.fourCC(at: 4) == "ftyp" {
+            return .mp4
+        }
         return nil
     }
 
@@ -78,7 +82,8 @@ enum CompressedContainer: Equatable {
     /// not syncsafe is not a tag.
     private static func skipID3Tags(_ stream: ByteStream) throws -> Bool {
         var found = false
-        while true {
+        // Only "ID3" waits for a whole tag header: other streams are decided on what is there.
+        while stream.available >= 3, Array(stream.window[0..<3]) == Array("ID3".utf8) {
             if try !stream.fill(atLeast: 10) {
                 if !stream.reachedEnd { throw HeaderInterrupted() }
                 return found
@@ -98,7 +103,11 @@ enum CompressedContainer: Equatable {
                     "stream ends inside an ID3v2 tag at byte \(stream.offset); the tag says \(length) bytes")
             }
             found = true
+            if try !stream.fill(atLeast: 3) {
+                if !stream.reachedEnd { throw HeaderInterrupted() }
+            }
         }
+        return found
     }
 
     /// A bare MPEG audio or ADTS frame at the front, confirmed by the next header.

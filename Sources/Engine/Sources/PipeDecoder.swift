@@ -58,7 +58,10 @@ final class PipeDecoder {
                 throw EngineError.inputFormat(
                     "stdin (\(container.name)): decoding failed after \(TextFormatting.fixed(seconds, 1)) s: \(String(cString: sf_strerror(file)))")
             }
-            if input.stream.reachedEnd && input.heldAfterPosition == 0 { return 0 }
+            // The decoder may stop at the exact end of what it knows to be its stream (a
+            // frame count, a last page) without having seen the pipe's end: look once.
+            if input.heldAfterPosition == 0 { try input.readMore() }
+            if input.stopped || input.stream.reachedEnd && input.heldAfterPosition == 0 { return 0 }
             guard try openNextLink() else { return 0 }
         }
     }
@@ -75,18 +78,24 @@ final class PipeDecoder {
         case .flac:
             signature = { $0.count - $1 >= 4 && $0.fourCC(at: $1) == "fLaC" }
         default:
+            // MP3 frames carry no start-of-stream mark, and the decoder reads ahead of what
+            // it used: a search could replay or skip audio, so MP3 ends with the decoder.
             signature = { _, _ in false }
         }
         let held = stream.window
+        // From just after the current stream's start: the decoder read ahead past its end.
         let from = max(input.linkStart + 1 - stream.offset, 0)
         guard let at = (from..<max(held.count, from)).first(where: { signature(held, $0) }) else {
-            warn("stdin: the \(container.name) decoder ended at byte \(input.position) before the stream did; "
-                 + "the rest is not a new \(container.name) stream and was not heard")
-            return false
+            return try endWithoutNextLink()
         }
         stream.consume(at)
+        let next: OpaquePointer, nextFormat: StreamFormat
+        do {
+            (next, nextFormat) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
+        } catch is HeaderInterrupted {
+            return false  // A stop while the next stream opened: the end, as for any stop.
+        }
         sf_close(file)
-        let (next, nextFormat) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
         file = next
         guard nextFormat == format else {
             throw EngineError.inputFormat(
@@ -95,6 +104,21 @@ final class PipeDecoder {
         }
         format = nextFormat
         return true
+    }
+
+    /// No next stream follows the decoder's end. Tags that trail a file (ID3v1 "TAG",
+    /// APEv2) end it quietly; anything else is mentioned, since audio may go unheard.
+    private func endWithoutNextLink() throws -> Bool {
+        let stream = input.stream
+        while !stream.reachedEnd && !input.stopped && stream.available < stream.capacity { try input.readMore() }
+        let rest = UnsafeRawBufferPointer(rebasing: stream.window[max(input.position - stream.offset, 0)...])
+        let trailer = rest.count >= 3 && (Array(rest[0..<3]) == Array("TAG".utf8)
+            || rest.count >= 8 && Array(rest[0..<8]) == Array("APETAGEX".utf8))
+        if !(stream.reachedEnd && (trailer || rest.isEmpty)) {
+            warn("stdin: the \(container.name) decoder ended at byte \(input.position) before the stream did; "
+                 + "the rest is not a new \(container.name) stream and was not heard")
+        }
+        return false
     }
 
     /// The one place a libsndfile status becomes a throw, for piped input.
@@ -181,6 +205,18 @@ final class VirtualPipeFile {
         guard !overflow, target >= stream.offset, target <= stream.offset + stream.available else { return -1 }
         position = target
         return sf_count_t(target - linkStart)
+    }
+
+    /// One more read from the pipe outside libsndfile (so errors are thrown), making room
+    /// by dropping the older half of the held bytes if the buffer is full.
+    func readMore() throws {
+        if stream.reachedEnd || stopped { return }
+        if stream.available == stream.capacity {
+            let droppable = min(stream.capacity / 2, max(position - stream.offset, 0))
+            guard droppable > 0 else { return }
+            stream.consume(droppable)
+        }
+        if try stream.readOnce() == .stopped { stopped = true }
     }
 
     func read(_ pointer: UnsafeMutableRawPointer?, _ count: sf_count_t) -> sf_count_t {
