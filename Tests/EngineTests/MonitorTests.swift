@@ -177,6 +177,26 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(run.lines.count, 4, "the half-second tail writes no line")
     }
 
+    func testAStallShowsInTheMetricsWhileItLastsAndCPUTimesAdd() throws {
+        guard let curl = Self.tool("curl") else { throw XCTSkip("curl is not installed (scripts/setup.sh installs it)") }
+        let run = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0", "--output", "jsonl", "--stall-timeout", "0.5"])
+        let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
+        run.feed(windowBytes(2))
+        XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
+        XCTAssertTrue(run.wait(30 * Binary.timeScale) { run.stderr.contains("stalled") }, "the watchdog's warning: \(run.stderr)")
+        var values = samples(try fetch(curl, url + "metrics").body)
+        XCTAssertEqual(values["genre_stream_stalls_total"], 1)
+        XCTAssertEqual(values["genre_stream_stalled"], 1, "stalled now, before any more audio")
+        XCTAssertGreaterThan(values["genre_stream_network_seconds_total"] ?? 0, 0, "the network's CPU time is counted")
+        XCTAssertGreaterThan(values["genre_stream_frontend_seconds_total"] ?? 0, 0, "the frontend's CPU time is counted")
+        run.feed(windowBytes(1))
+        XCTAssertTrue(run.wait(60) { run.lines.count >= 3 }, run.stderr)
+        values = samples(try fetch(curl, url + "metrics").body)
+        XCTAssertEqual(values["genre_stream_stalls_total"], 1, "the window after the stall does not count it again")
+        XCTAssertEqual(values["genre_stream_stalled"], 0)
+        XCTAssertEqual(run.finish(), 0)
+    }
+
     func testPageInHeadlessChromiumShowsTheCurrentGenre() throws {
         guard let chromium = Self.tool("chromium") ?? Self.tool("chromium-browser") ?? Self.tool("google-chrome") else {
             throw XCTSkip("chromium is not installed (scripts/setup.sh installs it)")
