@@ -162,17 +162,9 @@ final class InputFormatTests: XCTestCase {
     }
 
     private func soxOutput(_ arguments: [String]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "sox \(arguments)")
-        return Array(data)
+        let run = try toolOutput("/usr/bin/sox", arguments)
+        XCTAssertEqual(run.status, 0, "sox \(arguments)")
+        return run.bytes
     }
 }
 

@@ -82,3 +82,17 @@ func frontendFrames(of samples: [Float], settings: FrontendSettings, chunks: [In
     }
     return out
 }
+
+/// Runs a tool (sox, ffmpeg, ...) and returns its stdout and exit status; its stderr is dropped.
+func toolOutput(_ executable: String, _ arguments: [String]) throws -> (bytes: [UInt8], status: Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (Array(data), process.terminationStatus)
+}
