@@ -66,9 +66,10 @@ public final class LiveMonitor: Sendable {
     }
 
     /// Records one window. Called on the audio thread: no allocation, one short lock.
-    public func record(_ result: WindowResult) {
+    /// `wallSeconds`: when the result was computed (the CLI reads the clock once for all its sinks).
+    public func record(_ result: WindowResult, wallSeconds: Double = Clocks.wallSeconds()) {
         let record = WindowRecord(
-            wallSeconds: LiveMonitor.wallClock(), startSeconds: result.startSeconds, endSeconds: result.endSeconds,
+            wallSeconds: wallSeconds, startSeconds: result.startSeconds, endSeconds: result.endSeconds,
             confidence: result.confidence.map(Float.init) ?? .nan, levelDBFS: Float(result.levelDBFS),
             label: result.label.flatMap { labelIndex[$0] } ?? -1, rawLabel: result.rawLabel.flatMap { labelIndex[$0] } ?? -1)
         state.withLock {
@@ -96,11 +97,5 @@ public final class LiveMonitor: Sendable {
     /// The newest `n` windows, oldest first.
     public func recent(_ n: Int) -> [WindowRecord] {
         state.withLock { $0.recent.newest(n) }
-    }
-
-    static func wallClock() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -1,3 +1,5 @@
+import Engine
+
 /// What the monitor answers to a request, apart from any HTTP library: the server
 /// glue only moves bytes, and tests call this directly.
 public struct MonitorResponse: Sendable, Equatable {
@@ -51,7 +53,7 @@ extension LiveMonitor {
                 n = min(parsed, recentCapacity)
             }
             return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, hopSeconds: hopSeconds,
-                                                              serverTime: LiveMonitor.wallClock()))
+                                                              serverTime: Clocks.wallSeconds()))
         case "/api/current":
             return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model))
         default:

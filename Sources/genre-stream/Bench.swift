@@ -311,10 +311,10 @@ struct Bench: ParsableCommand {
     private func startup() throws {
         var times: [Double] = []
         for _ in 0..<21 {
-            let start = monotonicSeconds()
+            let start = Clocks.monotonicSeconds()
             let child = try ChildProcess(arguments: modelArguments, captureStdout: false, stdinFromDevNull: true)
             _ = child.finish()
-            times.append(monotonicSeconds() - start)
+            times.append(Clocks.monotonicSeconds() - start)
         }
         times.sort()
         print("Start-up: \(f(times[times.count / 2] * 1e3, 2)) ms median of \(times.count) (process start, model load, "
@@ -340,9 +340,9 @@ struct Bench: ParsableCommand {
                 let needed = k * samplesPerWindow + lookahead
                 child.write(UnsafeRawBufferPointer(rebasing: all[(2 * sent)..<(2 * needed)]))
                 sent = needed
-                let start = monotonicSeconds()
+                let start = Clocks.monotonicSeconds()
                 guard child.readLine() else { return }
-                delays.append(monotonicSeconds() - start)
+                delays.append(Clocks.monotonicSeconds() - start)
             }
         }
         _ = child.finish()

@@ -134,21 +134,18 @@ struct Classify: ParsableCommand {
         let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
         let tagOutput = model.output(ModelOutput.tags)
         let showTags = tags || model.output(ModelOutput.genre) == nil
-        if showTags && tagOutput == nil {
-            throw EngineError.usage("model \(model.name) has no tags output (its outputs: \(model.outputs.map(\.name).joined(separator: ", ")))")
-        }
         if model.output(ModelOutput.genre) == nil {
             note("model \(model.name) has no genre output; printing its tags only")
         }
         let f = model.frontend
         var hopFrames = f.framesPerWindow
         if let hopSeconds {
-            hopFrames = Int((hopSeconds * Double(f.sampleRate) / Double(f.hopLength)).rounded())
+            hopFrames = f.frames(seconds: hopSeconds)
             guard hopFrames >= 1, hopFrames <= f.framesPerWindow else {
-                throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(Double(f.hopLength) / Double(f.sampleRate), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
+                throw EngineError.usage("--hop-seconds \(hopSeconds) must lie between one frame (\(TextFormatting.fixed(f.seconds(frames: 1), 3)) s) and the window (\(TextFormatting.fixed(f.windowSeconds, 3)) s)")
             }
             // Windows start on frame boundaries: say so when that moves the hop asked for.
-            let actual = Double(hopFrames * f.hopLength) / Double(f.sampleRate)
+            let actual = f.seconds(frames: hopFrames)
             if abs(actual - hopSeconds) > 0.0005 {
                 note("--hop-seconds \(TextFormatting.fixed(hopSeconds, 3)) is rounded to \(hopFrames) frames of model \(model.name) = \(TextFormatting.fixed(actual, 3)) s")
             }
@@ -194,7 +191,7 @@ struct Classify: ParsableCommand {
             var failure: Error? = nil
             do {
                 _ = try pipeline.run(source) { result in
-                    let now = TextFormatting.nowSeconds()
+                    let now = Clocks.wallSeconds()
                     for sink in sinks { try sink.window(result, wallSeconds: now) }
                 }
             } catch {

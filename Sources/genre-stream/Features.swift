@@ -59,7 +59,7 @@ struct Features: ParsableCommand {
                 return output
             }
             let f = model.frontend
-            let hopFrames = hopSeconds.map { max(1, min(f.framesPerWindow, Int(($0 * Double(f.sampleRate) / Double(f.hopLength)).rounded()))) }
+            let hopFrames = hopSeconds.map { max(1, min(f.framesPerWindow, f.frames(seconds: $0))) }
                 ?? f.framesPerWindow
             let windows = try FeatureExtractor.windows(of: source, network: Network(model: model), outputs: wanted,
                                                        hopFrames: hopFrames, withLevel: level, skipSamples: skipSamples)

@@ -38,7 +38,7 @@ final class LiveMonitorSink: ResultSink {
     }
 
     func window(_ result: WindowResult, wallSeconds: Double) throws {
-        monitor.record(result)
+        monitor.record(result, wallSeconds: wallSeconds)
     }
 
     func endOfInput() throws {}

@@ -13,8 +13,8 @@ public final class WindowAssembler {
     public let framesPerWindow: Int
     public let hopFrames: Int
     public let nMels: Int
-    private let hopLength: Int
-    private let sampleRate: Int
+    /// The model's frontend: what a frame is in seconds.
+    private let frontend: FrontendSettings
     /// Hops per block of the level spread: about `blockSeconds`, so that the spread of a
     /// noise floor (which shrinks as blocks grow) means the same for every model's hop.
     public let hopsPerBlock: Int
@@ -39,9 +39,8 @@ public final class WindowAssembler {
         framesPerWindow = settings.framesPerWindow
         self.hopFrames = hopFrames
         nMels = settings.nMels
-        hopLength = settings.hopLength
-        sampleRate = settings.sampleRate
-        hopsPerBlock = max(1, Int((WindowAssembler.blockSeconds * Double(settings.sampleRate) / Double(settings.hopLength)).rounded()))
+        frontend = settings
+        hopsPerBlock = max(1, settings.frames(seconds: WindowAssembler.blockSeconds))
         topDB = Float(settings.topDB)
         eps = settings.standardizeEps.map(Float.init)
         ring = [Float](repeating: 0, count: framesPerWindow * nMels)
@@ -165,6 +164,6 @@ public final class WindowAssembler {
 
     /// Seconds that a number of frames spans at the model's rate (from the stream start, for a frame index).
     public func seconds(frames: Int) -> Double {
-        Double(frames * hopLength) / Double(sampleRate)
+        frontend.seconds(frames: frames)
     }
 }

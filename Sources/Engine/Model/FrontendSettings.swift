@@ -28,7 +28,17 @@ public struct FrontendSettings: Sendable, Equatable {
 
     /// Seconds of audio one window spans: frames_per_window hops.
     public var windowSeconds: Double {
-        Double(framesPerWindow * hopLength) / Double(sampleRate)
+        seconds(frames: framesPerWindow)
+    }
+
+    /// Seconds that a number of frames (hops) spans at the model's rate.
+    public func seconds(frames: Int) -> Double {
+        Double(frames * hopLength) / Double(sampleRate)
+    }
+
+    /// The whole number of frames nearest to `seconds`.
+    public func frames(seconds: Double) -> Int {
+        Int((seconds * Double(sampleRate) / Double(hopLength)).rounded())
     }
 
     /// The window's top_db clamp, 0 when there is none.

@@ -253,9 +253,9 @@ public final class Network {
         inputPointer = input.baseAddress
         defer { inputPointer = nil }
         for (index, step) in steps.enumerated() {
-            let started = stepSeconds == nil ? 0 : monotonicSeconds()
+            let started = stepSeconds == nil ? 0 : Clocks.monotonicSeconds()
             run(step)
-            if let stepSeconds { stepSeconds[index] += monotonicSeconds() - started }
+            if let stepSeconds { stepSeconds[index] += Clocks.monotonicSeconds() - started }
         }
     }
 
@@ -355,11 +355,4 @@ public final class Network {
             gs_sigmoid(src, x.count, dst)
         }
     }
-}
-
-/// Seconds on a clock that never jumps; for measuring intervals only.
-public func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

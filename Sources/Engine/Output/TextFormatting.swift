@@ -31,14 +31,7 @@ public enum TextFormatting {
 
     /// The current time as ISO-8601 UTC with milliseconds: `2026-11-21T00:53:41.123Z`.
     static func wallClockNow() -> String {
-        wallClock(nowSeconds())
-    }
-
-    /// Seconds since the epoch, now.
-    public static func nowSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+        wallClock(Clocks.wallSeconds())
     }
 
     /// Seconds since the epoch as ISO-8601 UTC with milliseconds.

@@ -94,7 +94,7 @@ public final class Pipeline {
         var frontendSeconds = 0.0
         var mark = 0.0
         func onWindowReady(_ window: WindowAssembler.Window) throws {
-            frontendSeconds += CPUClock.threadSeconds() - mark
+            frontendSeconds += Clocks.threadCPUSeconds() - mark
             var result = WindowResult(
                 source: source.name, index: window.index, kind: .music, startSeconds: window.startSeconds,
                 endSeconds: window.endSeconds, newSeconds: window.newSeconds, label: nil, confidence: nil,
@@ -106,21 +106,21 @@ public final class Pipeline {
             self.classifier.classify(window, into: &result)
             summary.windows += 1
             try onWindow(result)
-            mark = CPUClock.threadSeconds()
+            mark = Clocks.threadCPUSeconds()
         }
         summary.stoppedBySignal = try converter.run(
             source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 }
         ) { samples in
-            mark = CPUClock.threadSeconds()
+            mark = Clocks.threadCPUSeconds()
             try frontend.process(samples) { try assembler.process($0, emit: onWindowReady) }
-            frontendSeconds += CPUClock.threadSeconds() - mark
+            frontendSeconds += Clocks.threadCPUSeconds() - mark
         }
         // End of input (or a stop request): the last frames, then the partial
         // window if there is enough of it.
-        mark = CPUClock.threadSeconds()
+        mark = Clocks.threadCPUSeconds()
         try frontend.finish { try assembler.process($0, emit: onWindowReady) }
         try assembler.finish(emit: onWindowReady)
-        summary.seconds = Double(frontend.framesProduced * frontendSettings.hopLength) / Double(frontendSettings.sampleRate)
+        summary.seconds = frontendSettings.seconds(frames: frontend.framesProduced)
         if summary.windows == 0 && !summary.stoppedBySignal {
             warn("\(source.name): the input ended before half a window "
                  + "(\(TextFormatting.fixed(frontendSettings.windowSeconds / 2, 1)) s) of audio; no line written")

@@ -34,7 +34,7 @@ final class WindowClassifier {
         // The smoother's time constant is in seconds; its step is this run's window hop.
         let f = model.frontend
         var smoothing = settings.smoothing ?? Smoother.Settings()
-        smoothing.hopSeconds = Double(settings.hopFrames * f.hopLength) / Double(f.sampleRate)
+        smoothing.hopSeconds = f.seconds(frames: settings.hopFrames)
         smoother = Smoother(labelCount: max(genreIndices.count, 1), settings: smoothing)
         let tagOutput = model.output(ModelOutput.tags)
         guard genre != nil || tagOutput != nil else {
@@ -68,9 +68,9 @@ final class WindowClassifier {
             result.rawLabel = "silence"
             return
         }
-        let start = CPUClock.threadSeconds()
+        let start = Clocks.threadCPUSeconds()
         network.run(window.input)
-        result.networkSeconds = CPUClock.threadSeconds() - start
+        result.networkSeconds = Clocks.threadCPUSeconds() - start
         if let tags {
             copy(network.values(of: tags), into: &tagValues)
             result.tags = tagValues

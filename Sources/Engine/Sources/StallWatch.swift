@@ -35,7 +35,7 @@ public final class StallWatch {
     private var untakenStalls = 0
 
     public convenience init(timeout: Double, exitOnStall: Bool = false, onStall: @escaping (StallEvent) -> Void) {
-        self.init(timeout: timeout, exitOnStall: exitOnStall, clock: StallWatch.monotonicSeconds, onStall: onStall)
+        self.init(timeout: timeout, exitOnStall: exitOnStall, clock: Clocks.monotonicSeconds, onStall: onStall)
     }
 
     /// `clock`: seconds on any fixed origin; tests pass their own.
@@ -79,11 +79,5 @@ public final class StallWatch {
     func takeStalls() -> Int {
         defer { untakenStalls = 0 }
         return untakenStalls
-    }
-
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 }
