@@ -195,6 +195,11 @@ struct Classify: ParsableCommand {
                     for sink in sinks { try sink.window(result, wallSeconds: now) }
                 }
             } catch {
+                // A stall that ends the run (--exit-on-stall) is thrown, not reported: count it here.
+                if case EngineError.stalled = error {
+                    report.stalled()
+                    live?.stalled()
+                }
                 failure = error
             }
             for sink in sinks {

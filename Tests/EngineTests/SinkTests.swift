@@ -227,6 +227,7 @@ final class StallEndToEndTests: XCTestCase {
         XCTAssertTrue(errors.last?.hasPrefix("genre-stream: error: input stalled: stdin: no audio for") == true, live.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(errors[0].utf8)) as? [String: Any]
         XCTAssertEqual(summary?["windows"] as? Int, 1)
+        XCTAssertEqual(summary?["stalls"] as? Int, 1, "the stall that ended the run is counted")
     }
 
     func testRegularFileOnStdinNeverStalls() throws {
