@@ -206,13 +206,226 @@ static void check_wino27(int c_in, int h, int w, int top, int bottom, int kh, in
     free(got_max); free(got_min); free(scratch);
 }
 
+/* ---- MobileNet kernels ---------------------------------------------------- */
+
+static float naive_act(double v, int relu, float relu_max) {
+    if (!relu) return (float)v;
+    v = v > 0 ? v : 0;
+    return (float)(v < relu_max ? v : relu_max);
+}
+
+/* The depthwise convolution straight from its formula, in double. */
+static void naive_depthwise3x3(const float *in, int c, int h, int w, int stride, int pt, int pl, const float *wt,
+                               const float *b, int relu, float relu_max, float *out, int oh, int ow) {
+    for (int k = 0; k < c; k++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double acc = b[k];
+                for (int a = 0; a < 3; a++)
+                    for (int bb = 0; bb < 3; bb++) {
+                        const int y = i * stride + a - pt, x = j * stride + bb - pl;
+                        if (y >= 0 && y < h && x >= 0 && x < w)
+                            acc += (double)wt[k * 9 + a * 3 + bb] * in[((size_t)k * h + y) * w + x];
+                    }
+                out[((size_t)k * oh + i) * ow + j] = naive_act(acc, relu, relu_max);
+            }
+}
+
+/* The pointwise convolution from the plain [cout][cin] weights, in double. */
+static void naive_pointwise(const float *in, int cin, int hw, const float *wt, const float *b, int cout, int relu,
+                            float relu_max, float *out) {
+    for (int co = 0; co < cout; co++)
+        for (int p = 0; p < hw; p++) {
+            double acc = b[co];
+            for (int ci = 0; ci < cin; ci++) acc += (double)wt[(size_t)co * cin + ci] * in[(size_t)ci * hw + p];
+            out[(size_t)co * hw + p] = naive_act(acc, relu, relu_max);
+        }
+}
+
+typedef void (*depthwise_fn)(const float *restrict, int, int, int, int, int, int, const float *restrict,
+                             const float *restrict, int, float, float *restrict, int, int);
+typedef void (*pointwise_fn)(const float *restrict, int, int, const float *restrict, const float *restrict, int,
+                             int, float, float *restrict);
+
+/* The activations every MobileNet check runs: off, plain ReLU, ReLU capped at 0.5. */
+static const int act_relu[3] = {0, 1, 1};
+static const float act_max[3] = {INFINITY, INFINITY, 0.5f};
+
+/* gs_depthwise3x3_scalar against the formula, then every SIMD version this CPU
+ * runs against the scalar one, on one shape. oh and ow are the "same" sizes,
+ * plus extra_h / extra_w rows and columns of bottom/right padding. */
+static void check_depthwise(int c, int h, int w, int stride, int pt, int pl, int extra_h, int extra_w) {
+    const int oh = (h + pt - 3) / stride + 1 + extra_h, ow = (w + pl - 3) / stride + 1 + extra_w;
+    if (oh < 1 || ow < 1) return;
+    const size_t n_out = (size_t)c * oh * ow;
+    float *x = randoms((size_t)c * h * w, -1, 1), *wt = randoms((size_t)c * 9, -1, 1), *b = randoms(c, -1, 1);
+    float *want = randoms(n_out, 0, 0), *naive = randoms(n_out, 0, 0), *got = randoms(n_out + GUARD, 7, 7);
+    /* The bound check_bounded scales by: the same convolution of |x|, |w| and |bias|. */
+    float *ax = randoms((size_t)c * h * w, 0, 0), *awt = randoms((size_t)c * 9, 0, 0), *ab = randoms(c, 0, 0);
+    float *bound = randoms(n_out, 0, 0);
+    for (size_t i = 0; i < (size_t)c * h * w; i++) ax[i] = fabsf(x[i]);
+    for (size_t i = 0; i < (size_t)c * 9; i++) awt[i] = fabsf(wt[i]);
+    for (int k = 0; k < c; k++) ab[k] = fabsf(b[k]);
+    naive_depthwise3x3(ax, c, h, w, stride, pt, pl, awt, ab, 0, INFINITY, bound, oh, ow);
+    const char *names[3] = {0};
+    depthwise_fn fns[3] = {0};
+    int n_isa = 0;
+#if defined(GS_HAVE_AVX2) && defined(GS_HAVE_MOBILENET_SIMD)
+    if (gs_active_isa() == GS_ISA_AVX2) { names[n_isa] = "avx2"; fns[n_isa++] = gs_depthwise3x3_avx2; }
+#endif
+#if defined(GS_HAVE_NEON) && defined(GS_HAVE_MOBILENET_SIMD)
+    names[n_isa] = "neon"; fns[n_isa++] = gs_depthwise3x3_neon;
+#endif
+    char what[160];
+    for (int a = 0; a < 3; a++) {
+        gs_depthwise3x3_scalar(x, c, h, w, stride, pt, pl, wt, b, act_relu[a], act_max[a], want, oh, ow);
+        naive_depthwise3x3(x, c, h, w, stride, pt, pl, wt, b, act_relu[a], act_max[a], naive, oh, ow);
+        snprintf(what, sizeof what, "depthwise scalar vs formula %dx%dx%d s%d pad %d/%d out %dx%d act %d", c, h, w,
+                 stride, pt, pl, oh, ow, a);
+        check_bounded(what, want, naive, bound, n_out);
+        for (int v = 0; v < n_isa; v++) {
+            for (size_t i = 0; i < n_out + GUARD; i++) got[i] = 7.0f;
+            fns[v](x, c, h, w, stride, pt, pl, wt, b, act_relu[a], act_max[a], got, oh, ow);
+            snprintf(what, sizeof what, "depthwise %s %dx%dx%d s%d pad %d/%d out %dx%d act %d", names[v], c, h, w,
+                     stride, pt, pl, oh, ow, a);
+            check_bounded(what, got, want, bound, n_out);
+            check_guard(what, got + n_out);
+        }
+    }
+    free(x); free(wt); free(b); free(want); free(naive); free(got); free(ax); free(awt); free(ab); free(bound);
+}
+
+/* gs_pointwise_pack + gs_pointwise_scalar against the formula on the plain
+ * weights, then every SIMD version this CPU runs (and the dispatching one)
+ * against the scalar one. */
+static void check_pointwise(int cin, int hw, int cout) {
+    const size_t n_out = (size_t)cout * hw, n_pk = gs_pointwise_packed_floats(cin, cout);
+    float *x = randoms((size_t)cin * hw, -1, 1), *wt = randoms((size_t)cout * cin, -1, 1), *b = randoms(cout, -1, 1);
+    float *packed = randoms(n_pk, -9, 9), *want = randoms(n_out, 0, 0), *naive = randoms(n_out, 0, 0);
+    float *got = randoms(n_out + GUARD, 7, 7);
+    gs_pointwise_pack(wt, cin, cout, packed);
+    float *ax = randoms((size_t)cin * hw, 0, 0), *awt = randoms((size_t)cout * cin, 0, 0), *ab = randoms(cout, 0, 0);
+    float *bound = randoms(n_out, 0, 0);
+    for (size_t i = 0; i < (size_t)cin * hw; i++) ax[i] = fabsf(x[i]);
+    for (size_t i = 0; i < (size_t)cout * cin; i++) awt[i] = fabsf(wt[i]);
+    for (int k = 0; k < cout; k++) ab[k] = fabsf(b[k]);
+    naive_pointwise(ax, cin, hw, awt, ab, cout, 0, INFINITY, bound);
+    const char *names[4] = {"dispatch", 0, 0, 0};
+    pointwise_fn fns[4] = {gs_pointwise, 0, 0, 0};
+    int n_isa = 1;
+#if defined(GS_HAVE_AVX2) && defined(GS_HAVE_MOBILENET_SIMD)
+    if (gs_active_isa() == GS_ISA_AVX2) { names[n_isa] = "avx2"; fns[n_isa++] = gs_pointwise_avx2; }
+    if (gs_uses_avx512()) { names[n_isa] = "avx512"; fns[n_isa++] = gs_pointwise_avx512; }
+#endif
+#if defined(GS_HAVE_NEON) && defined(GS_HAVE_MOBILENET_SIMD)
+    names[n_isa] = "neon"; fns[n_isa++] = gs_pointwise_neon;
+#endif
+    char what[160];
+    for (int a = 0; a < 3; a++) {
+        gs_pointwise_scalar(x, cin, hw, packed, b, cout, act_relu[a], act_max[a], want);
+        naive_pointwise(x, cin, hw, wt, b, cout, act_relu[a], act_max[a], naive);
+        snprintf(what, sizeof what, "pointwise scalar vs formula %d->%d hw %d act %d", cin, cout, hw, a);
+        check_bounded(what, want, naive, bound, n_out);
+        for (int v = 0; v < n_isa; v++) {
+            for (size_t i = 0; i < n_out + GUARD; i++) got[i] = 7.0f;
+            fns[v](x, cin, hw, packed, b, cout, act_relu[a], act_max[a], got);
+            snprintf(what, sizeof what, "pointwise %s %d->%d hw %d act %d", names[v], cin, cout, hw, a);
+            check_bounded(what, got, want, bound, n_out);
+            check_guard(what, got + n_out);
+        }
+    }
+    free(x); free(wt); free(b); free(packed); free(want); free(naive); free(got); free(ax); free(awt); free(ab);
+    free(bound);
+}
+
+/* gs_clamp (in place and not) and gs_subsample2d: the scalar versions against
+ * plain loops, the dispatching ones against the scalar ones (exact: no arithmetic). */
+static void check_clamp_subsample(void) {
+    const size_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 33, 100, 1000};
+    char what[160];
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const size_t n = sizes[s];
+        float *x = randoms(n, -2, 2), *want = randoms(n + 1, 0, 0), *got = randoms(n + GUARD, 7, 7);
+        if (n > 2) x[n / 2] = NAN;
+        gs_clamp_scalar(x, n, -0.5f, 1.25f, want);
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            const float v = isnan(x[i]) ? -0.5f : fminf(fmaxf(x[i], -0.5f), 1.25f);
+            bad |= want[i] != v;
+        }
+        snprintf(what, sizeof what, "clamp scalar vs formula n %zu", n);
+        if (bad) { printf("FAIL %s\n", what); failed++; } else passed++;
+        gs_clamp(x, n, -0.5f, 1.25f, got);
+        snprintf(what, sizeof what, "clamp n %zu", n);
+        check(what, got, want, n);
+        check_guard(what, got + n);
+        gs_clamp(x, n, -0.5f, 1.25f, x);
+        snprintf(what, sizeof what, "clamp in place n %zu", n);
+        check(what, x, want, n);
+        free(x); free(want); free(got);
+    }
+    const int shapes[][5] = {{32, 64, 96, 2, 2}, {3, 7, 9, 2, 2}, {2, 5, 33, 1, 2}, {4, 6, 17, 2, 1},
+                             {1, 1, 1, 2, 2}, {2, 9, 40, 3, 3}, {3, 4, 64, 1, 1}, {1, 3, 31, 2, 2}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], sh = shapes[s][3], sw = shapes[s][4];
+        const int oh = (h - 1) / sh + 1, ow = (w - 1) / sw + 1;
+        const size_t n = (size_t)c * oh * ow;
+        float *x = randoms((size_t)c * h * w, -1, 1), *want = randoms(n, 0, 0), *got = randoms(n + GUARD, 7, 7);
+        gs_subsample2d_scalar(x, c, h, w, sh, sw, want);
+        int bad = 0;
+        for (int k = 0; k < c; k++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                    bad |= want[((size_t)k * oh + i) * ow + j] != x[((size_t)k * h + (size_t)i * sh) * w + (size_t)j * sw];
+        snprintf(what, sizeof what, "subsample2d scalar vs formula %dx%dx%d by %dx%d", c, h, w, sh, sw);
+        if (bad) { printf("FAIL %s\n", what); failed++; } else passed++;
+        gs_subsample2d(x, c, h, w, sh, sw, got);
+        snprintf(what, sizeof what, "subsample2d %dx%dx%d by %dx%d", c, h, w, sh, sw);
+        check(what, got, want, n);
+        check_guard(what, got + n);
+        free(x); free(want); free(got);
+    }
+}
+
+/* YAMNet's shapes (fewer channels where qemu would be slow), then random ones
+ * with tails: odd c, hw and cout off every vector and panel multiple, strides 1
+ * and 2, padding 0 and 1, with and without the extra bottom/right row. */
+static void check_mobilenet(void) {
+    const int dw_shapes[][6] = {{32, 32, 48, 1, 1, 1}, {64, 32, 48, 2, 0, 0}, {16, 16, 24, 2, 0, 0},
+                                {8, 8, 12, 2, 0, 0},   {8, 4, 6, 2, 0, 0},    {8, 2, 3, 1, 1, 1},
+                                {3, 1, 1, 1, 1, 1},    {5, 9, 37, 1, 1, 1},   {3, 9, 37, 2, 1, 1},
+                                {7, 3, 70, 2, 0, 1},   {1, 5, 2, 2, 1, 0},    {2, 2, 19, 1, 0, 0}};
+    for (size_t s = 0; s < sizeof dw_shapes / sizeof dw_shapes[0]; s++) {
+        const int *q = dw_shapes[s];
+        check_depthwise(q[0], q[1], q[2], q[3], q[4], q[5], q[3] == 2 && q[4] == 0 ? 1 : 0, q[3] == 2 && q[5] == 0 ? 1 : 0);
+        check_depthwise(q[0], q[1], q[2], q[3], q[4], q[5], 0, 0);
+    }
+    for (int t = 0; t < 40; t++) {
+        const int c = 1 + (int)uniform(0, 9), h = 1 + (int)uniform(0, 12), w = 1 + (int)uniform(0, 80);
+        const int stride = 1 + (int)uniform(0, 2), pt = (int)uniform(0, 2), pl = (int)uniform(0, 2);
+        const int extra_h = (int)uniform(0, 2), extra_w = (int)uniform(0, 2);
+        check_depthwise(c, h, w, stride, pt, pl, extra_h, extra_w);
+    }
+    const int pw_shapes[][3] = {{32, 1536, 64}, {64, 384, 128}, {128, 96, 256}, {256, 24, 512}, {512, 24, 64},
+                                {512, 6, 1024}, {1024, 6, 48},  {1, 1, 1},      {3, 5, 17},     {7, 13, 33},
+                                {5, 100, 31},   {17, 7, 16},    {2, 37, 47},    {9, 1, 100},    {33, 29, 15}};
+    for (size_t s = 0; s < sizeof pw_shapes / sizeof pw_shapes[0]; s++)
+        check_pointwise(pw_shapes[s][0], pw_shapes[s][1], pw_shapes[s][2]);
+    for (int t = 0; t < 30; t++) {
+        const int cin = 1 + (int)uniform(0, 70), hw = 1 + (int)uniform(0, 60), cout = 1 + (int)uniform(0, 80);
+        check_pointwise(cin, hw, cout);
+    }
+    check_clamp_subsample();
+}
+
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
            gs_uses_avx512() ? " (convolution and max-pool: avx512)" : "");
+    check_mobilenet(); /* the scalar references against their formulas run everywhere */
     if (gs_active_isa() == GS_ISA_SCALAR) {
-        printf("no SIMD kernels on this CPU: nothing to compare\n0 passed, 0 failed\n");
-        return 0;
+        printf("no SIMD kernels on this CPU: nothing more to compare\n%d passed, %d failed\n", passed, failed);
+        return failed ? 1 : 0;
     }
     char what[128];
     const int conv_shapes[][4] = {{1, 16, 128, 39}, {16, 32, 64, 19}, {64, 128, 16, 4}, {128, 256, 8, 2},

@@ -147,6 +147,52 @@ void gs_reduce(const float *restrict in, int c, int h, int w, int axis, int kind
 void gs_maxpool_strided(const float *restrict in, int c, int h, int w, int kh, int kw, int sh, int sw,
                         float *restrict out);
 
+/* ---- MobileNet (YAMNet): depthwise and pointwise convolutions -----------------
+ * act(v), where a kernel takes relu and relu_max: relu != 0 gives
+ * min(max(v, 0), relu_max) (relu_max = INFINITY for a plain ReLU, 6 for ReLU6),
+ * a NaN v giving 0 as in the other kernels' ReLU; relu == 0 gives v.
+ *
+ * Depthwise 3x3 convolution, stride 1 or 2, zero padding. in: [c][h][w],
+ * weight: [c][3][3], bias: [c], out: [c][oh][ow]:
+ *   out[k][i][j] = act(bias[k] + sum_{a,b<3} weight[k][a][b] * in[k][i*stride + a - pad_top][j*stride + b - pad_left]),
+ * in = 0 outside [0,h) x [0,w); the bottom and right padding are whatever oh
+ * and ow imply (TensorFlow "same": stride 1 pads 1/1, stride 2 pads 0 before
+ * and 1 after an even size). in and out must not alias. */
+void gs_depthwise3x3(const float *restrict in, int c, int h, int w, int stride, int pad_top, int pad_left,
+                     const float *restrict weight, const float *restrict bias, int relu, float relu_max,
+                     float *restrict out, int oh, int ow);
+void gs_depthwise3x3_scalar(const float *restrict in, int c, int h, int w, int stride, int pad_top, int pad_left,
+                            const float *restrict weight, const float *restrict bias, int relu, float relu_max,
+                            float *restrict out, int oh, int ow);
+
+/* Pointwise (1x1) convolution, a matrix product over channels:
+ *   out[co][p] = act(bias[co] + sum_ci weight[co][ci] * in[ci][p]),  p < hw,
+ * in: [cin][hw], out: [cout][hw]. in and out must not alias.
+ * The weights are packed once, at load, by gs_pointwise_pack from the plain
+ * [cout][cin] tensor into gs_pointwise_packed_floats(cin, cout) floats: panels
+ * of GS_PW_NR output channels, input-channel-major,
+ * packed[(b*cin + ci)*GS_PW_NR + j] = weight[b*GS_PW_NR + j][ci], zeros past
+ * cout. Every version (scalar, AVX2, AVX-512F, NEON) reads the same packing;
+ * the SIMD ones vectorise over output channels (hw is 6 in YAMNet's last
+ * layers) and broadcast in[ci][p]. */
+#define GS_PW_NR 16
+size_t gs_pointwise_packed_floats(int cin, int cout);
+void gs_pointwise_pack(const float *restrict weight, int cin, int cout, float *restrict packed);
+void gs_pointwise(const float *restrict in, int cin, int hw, const float *restrict packed,
+                  const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_pointwise_scalar(const float *restrict in, int cin, int hw, const float *restrict packed,
+                         const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+
+/* y[i] = min(max(x[i], lo), hi), i < n; a NaN x gives lo. x and y MAY alias (in place). */
+void gs_clamp(const float *x, size_t n, float lo, float hi, float *y);
+void gs_clamp_scalar(const float *x, size_t n, float lo, float hi, float *y);
+
+/* out[k][i][j] = in[k][i*sh][j*sw]: a strided convolution computed at stride 1,
+ * subsampled. in: [c][h][w], out: [c][(h-1)/sh+1][(w-1)/sw+1]. in and out must
+ * not alias. */
+void gs_subsample2d(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
+void gs_subsample2d_scalar(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
+
 /* ---- samples -------------------------------------------------------------------
  * The per-sample loops ahead of the frontend, here so that they vectorise
  * whatever the caller's language. Scalar only (the compiler vectorises them).
