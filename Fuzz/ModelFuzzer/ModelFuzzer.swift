@@ -43,7 +43,10 @@ func runCost(of model: ModelFile) -> Int {
         default: break
         }
         let input = node.inputs.first.map { model.nodes[$0].shape } ?? node.shape
-        cost += node.flops(input: input)
+        // A strided convolution is computed at stride 1, then subsampled.
+        var strides = 1
+        if case let .conv2d(_, _, _, _, _, sh, sw, _) = node.op { strides = sh * sw }
+        cost += node.flops(input: input) * strides
         total = total.addingReportingOverflow(cost).overflow ? .max : total + cost
     }
     return total

@@ -175,7 +175,7 @@ struct Bench: ParsableCommand {
         #endif
         var flops = 0.0, seconds = [Double](repeating: 0, count: versions.count)
         for step in network.steps where step.kind == .convMaxOverH || step.kind == .conv {
-            let x = step.inputShape, cout = step.outputShape.c, (kh, kw) = step.kernel, p = step.pad
+            let x = step.inputShape, cout = step.outputShape.c, (kh, kw) = step.kernelSize, p = step.pad
             let hp = x.h + p[0] + p[1], wp = x.w + p[2] + p[3], hOut = hp - kh + 1, wOut = wp - kw + 1
             let input = (0..<x.count).map { Float($0 % 7) * 0.1 }, weight = (0..<cout * x.c * kh * kw).map { Float($0 % 5) * 0.01 }
             var padded = [Float](repeating: 0, count: gs_pad2d_floats(Int32(x.c), Int32(x.h), Int32(x.w), Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3])))

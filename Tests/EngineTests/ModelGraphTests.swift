@@ -94,6 +94,82 @@ final class ModelGraphTests: XCTestCase {
         try bytes.withUnsafeBytes { try ModelFile(bytes: $0, source: "graph.gsm") }
     }
 
+    // MARK: MobileNet's ops (YAMNet)
+
+    /// A small MobileNetV1: a strided full convolution with a capped ReLU, depthwise
+    /// 3x3 at strides 1 and 2 with TF "same" padding (more after than before), capped
+    /// pointwise layers with odd channel counts, a clamp, global average pool, dense.
+    static var mobileNodes: [[String: Any]] { [
+        ["name": "in_clamp", "op": "clamp", "inputs": ["input"], "min": -1.5, "max": 3.0],
+        ["name": "l1", "op": "conv2d", "inputs": ["in_clamp"], "out_channels": 5, "kernel": [3, 3], "stride": [2, 2],
+         "pad": [0, 1, 0, 1], "relu": true, "relu_max": 2.5],
+        ["name": "l2_dw", "op": "depthwise_conv2d", "inputs": ["l1"], "kernel": [3, 3], "stride": [1, 1], "pad": [1, 1, 1, 1],
+         "relu": true, "relu_max": 1.25],
+        ["name": "l2_pw", "op": "conv2d", "inputs": ["l2_dw"], "out_channels": 19, "kernel": [1, 1], "relu": true, "relu_max": 3.0],
+        ["name": "l3_dw", "op": "depthwise_conv2d", "inputs": ["l2_pw"], "kernel": [3, 3], "stride": [2, 2], "pad": [0, 1, 0, 1],
+         "relu": true],
+        ["name": "l3_pw", "op": "conv2d", "inputs": ["l3_dw"], "out_channels": 33, "kernel": [1, 1], "relu": true, "relu_max": 0.75],
+        ["name": "pool", "op": "global_avgpool", "inputs": ["l3_pw"]],
+        ["name": "logits", "op": "dense", "inputs": ["pool"], "out_features": 7],
+        ["name": "clamped", "op": "clamp", "inputs": ["logits"], "min": -2.0, "max": 1.5],
+        ["name": "tags", "op": "sigmoid", "inputs": ["clamped"]],
+    ] }
+
+    static let mobileShapes: [(String, [Int])] = [
+        ("l1.weight", [5, 1, 3, 3]), ("l1.bias", [5]),
+        ("l2_dw.weight", [5, 1, 3, 3]), ("l2_dw.bias", [5]),
+        ("l2_pw.weight", [19, 5, 1, 1]), ("l2_pw.bias", [19]),
+        ("l3_dw.weight", [19, 1, 3, 3]), ("l3_dw.bias", [19]),
+        ("l3_pw.weight", [33, 19, 1, 1]), ("l3_pw.bias", [33]),
+        ("logits.weight", [7, 33]), ("logits.bias", [7]),
+    ]
+
+    func testMobileNetOpsEqualNodeByNodeReference() throws {
+        var random = SeededRandom(seed: 21)
+        var tensors: [String: [Float]] = [:]
+        for (name, shape) in Self.mobileShapes { tensors[name] = random.floats(shape.reduce(1, *), in: -1...1) }
+        let outputs: [[String: Any]] = [["name": "tags", "node": "tags", "labels": (0..<7).map { "t\($0)" }],
+                                        ["name": "embedding", "node": "pool"], ["name": "logits", "node": "clamped"]]
+        let model = try load(try Self.modelBytes(nodes: Self.mobileNodes, outputs: outputs, tensors: tensors, shapes: Self.mobileShapes))
+        // [1, 12, 20] -> stride 2 with one more row and column after: [5, 6, 10] -> [19, 6, 10] -> [33, 3, 5].
+        XCTAssertEqual(model.nodes.map(\.shape.description),
+                       ["[1, 12, 20]", "[1, 12, 20]", "[5, 6, 10]", "[5, 6, 10]", "[19, 6, 10]", "[19, 3, 5]", "[33, 3, 5]",
+                        "[33, 1, 1]", "[7, 1, 1]", "[7, 1, 1]", "[7, 1, 1]"])
+        let network = Network(model: model)
+        XCTAssertEqual(network.steps.map(\.kind), [.clamp, .conv, .depthwise, .pointwise, .depthwise, .pointwise,
+                                                    .globalAvgpool, .dense, .clamp, .sigmoid])
+        for trial in 0..<3 {
+            let window = random.floats(network.inputCount, in: -2...4)
+            let reference = ReferenceGraph(model: model, tensors: tensors).evaluate(window)
+            window.withUnsafeBufferPointer { network.run($0) }
+            for output in model.outputs {
+                assertClose(Array(network.values(of: output)), reference[output.node], relative: 1e-4, absolute: 1e-5,
+                            "trial \(trial) output \(output.name)")
+            }
+            // The caps bind: some values of each capped layer sit exactly at their bound.
+            XCTAssertTrue(reference[model.nodes.firstIndex { $0.name == "l3_pw" }!].contains(0.75), "trial \(trial)")
+        }
+    }
+
+    func testMobileNetOpFieldsAreChecked() throws {
+        func message(_ change: ([String: Any]) -> [String: Any], at index: Int) -> String {
+            var nodes = Self.mobileNodes
+            nodes[index] = change(nodes[index])
+            do {
+                _ = try load(try Self.modelBytes(nodes: nodes, outputs: [["name": "tags", "node": "tags"]], shapes: Self.mobileShapes))
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        func with(_ key: String, _ value: Any) -> ([String: Any]) -> [String: Any] { { var n = $0; n[key] = value; return n } }
+        XCTAssertTrue(message(with("kernel", [5, 5]), at: 2).contains("node 2 \"l2_dw\" (depthwise_conv2d) kernel [5, 5], expected [3, 3]"))
+        XCTAssertTrue(message(with("stride", [2, 1]), at: 2).contains("stride [2, 1], expected [1, 1] or [2, 2]"))
+        XCTAssertTrue(message(with("relu", false), at: 1).contains("\"l1\" (conv2d) has relu_max 2.5 but no relu"))
+        XCTAssertTrue(message(with("relu_max", -1.0), at: 3).contains("relu_max -1.0 outside (0, 1e30]"))
+        XCTAssertTrue(message(with("min", 5.0), at: 0).contains("\"in_clamp\" (clamp) min 5.0 / max 3.0: need finite values with min < max"))
+        XCTAssertTrue(message({ var n = $0; n["max"] = nil; return n }, at: 8).contains("\"clamped\" (clamp) has no \"max\""))
+        XCTAssertTrue(message(with("out_channels", 18), at: 3).contains("tensor l2_pw.weight has shape [19, 5, 1, 1], expected [18, 5, 1, 1]"))
+    }
+
     // MARK: execution
 
     /// Tolerances: 1e-4, since the convolutions 7 wide run as Winograd F(2,7), whose
@@ -255,17 +331,29 @@ struct ReferenceGraph {
             var out = [Float](repeating: 0, count: y.count)
             switch node.op {
             case .input: break
-            case let .conv2d(cout, kh, kw, pad, relu):
+            case let .conv2d(cout, kh, kw, pad, relu, sh, sw, reluMax):
                 let wt = tensors[node.name + ".weight"]!, b = tensors[node.name + ".bias"]!
                 for o in 0..<cout { for r in 0..<y.h { for t in 0..<y.w {
                     var sum = Double(b[o])
                     for i in 0..<s.c { for dy in 0..<kh { for dx in 0..<kw {
-                        let yy = r + dy - pad[0], xx = t + dx - pad[2]
+                        let yy = r * sh + dy - pad[0], xx = t * sw + dx - pad[2]
                         guard yy >= 0, yy < s.h, xx >= 0, xx < s.w else { continue }
                         sum += Double(wt[((o * s.c + i) * kh + dy) * kw + dx]) * Double(x[(i * s.h + yy) * s.w + xx])
                     } } }
-                    out[(o * y.h + r) * y.w + t] = relu ? Float(max(0, sum)) : Float(sum)
+                    out[(o * y.h + r) * y.w + t] = relu ? min(Float(max(0, sum)), reluMax) : Float(sum)
                 } } }
+            case let .depthwiseConv2d(kh, kw, stride, pad, relu, reluMax):
+                let wt = tensors[node.name + ".weight"]!, b = tensors[node.name + ".bias"]!
+                for c in 0..<s.c { for r in 0..<y.h { for t in 0..<y.w {
+                    var sum = Double(b[c])
+                    for dy in 0..<kh { for dx in 0..<kw {
+                        let yy = r * stride + dy - pad[0], xx = t * stride + dx - pad[2]
+                        guard yy >= 0, yy < s.h, xx >= 0, xx < s.w else { continue }
+                        sum += Double(wt[(c * kh + dy) * kw + dx]) * Double(x[(c * s.h + yy) * s.w + xx])
+                    } }
+                    out[(c * y.h + r) * y.w + t] = relu ? min(Float(max(0, sum)), reluMax) : Float(sum)
+                } } }
+            case let .clamp(low, high): out = x.map { min(max($0, low), high) }
             case .relu: out = x.map { max(0, $0) }
             case .affine:
                 let sc = tensors[node.name + ".scale"]!, sh = tensors[node.name + ".shift"]!
@@ -296,12 +384,12 @@ struct ReferenceGraph {
                 for c in 0..<s.c { out[c] = x[(c * plane)..<((c + 1) * plane)].reduce(0, +) / Float(plane) }
             case .concat: out = node.inputs.flatMap { values[$0] }
             case .add: out = zip(x, values[node.inputs[1]]).map { $0 + $1 }
-            case let .dense(fout, relu):
+            case let .dense(fout, relu, reluMax):
                 let wt = tensors[node.name + ".weight"]!, b = tensors[node.name + ".bias"]!
                 for o in 0..<fout {
                     var sum = Double(b[o])
                     for i in 0..<x.count { sum += Double(wt[o * x.count + i]) * Double(x[i]) }
-                    out[o] = relu ? Float(max(0, sum)) : Float(sum)
+                    out[o] = relu ? min(Float(max(0, sum)), reluMax) : Float(sum)
                 }
             case .softmax:
                 let m = x.max()!, e = x.map { exp(Double($0 - m)) }, z = e.reduce(0, +)

@@ -16,8 +16,10 @@ public struct GraphNode: Sendable, Equatable {
     public enum Op: Sendable, Equatable {
         /// The window itself: always node 0, named `input`.
         case input
-        /// `pad` is [top, bottom, left, right].
-        case conv2d(outChannels: Int, kh: Int, kw: Int, pad: [Int], relu: Bool)
+        /// `pad` is [top, bottom, left, right]; `reluMax` caps the ReLU (infinity: a plain ReLU).
+        case conv2d(outChannels: Int, kh: Int, kw: Int, pad: [Int], relu: Bool, sh: Int, sw: Int, reluMax: Float)
+        /// One 3x3 filter per channel (MobileNet), stride 1 or 2 on both axes.
+        case depthwiseConv2d(kh: Int, kw: Int, stride: Int, pad: [Int], relu: Bool, reluMax: Float)
         case relu
         case affine
         case reduce(ReduceKind, Axis)
@@ -25,7 +27,9 @@ public struct GraphNode: Sendable, Equatable {
         case globalAvgpool
         case concat
         case add
-        case dense(outFeatures: Int, relu: Bool)
+        case dense(outFeatures: Int, relu: Bool, reluMax: Float)
+        /// `min(max(x, min), max)`: a quantized network's activation range.
+        case clamp(min: Float, max: Float)
         case softmax
         case sigmoid
 
@@ -34,6 +38,8 @@ public struct GraphNode: Sendable, Equatable {
             switch self {
             case .input: return "input"
             case .conv2d: return "conv2d"
+            case .depthwiseConv2d: return "depthwise_conv2d"
+            case .clamp: return "clamp"
             case .relu: return "relu"
             case .affine: return "affine"
             case .reduce: return "reduce"
@@ -57,11 +63,13 @@ public struct GraphNode: Sendable, Equatable {
     /// The tensors this node reads, with the shapes it needs, given its first input's shape.
     func tensorShapes(input: Shape) -> [(name: String, shape: [Int])] {
         switch op {
-        case let .conv2d(cout, kh, kw, _, _):
+        case let .conv2d(cout, kh, kw, _, _, _, _, _):
             return [(name + ".weight", [cout, input.c, kh, kw]), (name + ".bias", [cout])]
+        case let .depthwiseConv2d(kh, kw, _, _, _, _):
+            return [(name + ".weight", [input.c, 1, kh, kw]), (name + ".bias", [input.c])]
         case .affine:
             return [(name + ".scale", [input.c]), (name + ".shift", [input.c])]
-        case let .dense(fout, _):
+        case let .dense(fout, _, _):
             return [(name + ".weight", [fout, input.count]), (name + ".bias", [fout])]
         default:
             return []
@@ -71,7 +79,8 @@ public struct GraphNode: Sendable, Equatable {
     /// Multiply-adds x 2 of one evaluation; 0 for ops without products.
     public func flops(input: Shape) -> Int {
         switch op {
-        case let .conv2d(_, kh, kw, _, _): return 2 * input.c * kh * kw * shape.count
+        case let .conv2d(_, kh, kw, _, _, _, _, _): return 2 * input.c * kh * kw * shape.count
+        case let .depthwiseConv2d(kh, kw, _, _, _, _): return 2 * kh * kw * shape.count
         case .dense: return 2 * input.count * shape.count
         default: return 0
         }

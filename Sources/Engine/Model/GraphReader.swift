@@ -12,6 +12,9 @@ struct NodeRecord {
     var relu: Bool?
     var kind: String?
     var axis: String?
+    var reluMax: Double?
+    var min: Double?
+    var max: Double?
 
     init(name: String, op: String, inputs: [String]) {
         (self.name, self.op, self.inputs) = (name, op, inputs)
@@ -29,6 +32,9 @@ struct NodeRecord {
         relu = try json.optional("relu", as: .bool)
         kind = try json.optional("kind", as: .string)
         axis = try json.optional("axis", as: .string)
+        reluMax = try json.optional("relu_max", as: .double)
+        min = try json.optional("min", as: .double)
+        max = try json.optional("max", as: .double)
     }
 }
 
@@ -41,7 +47,7 @@ struct GraphReader {
     /// The most floats all nodes together may produce (before buffers are shared).
     static let maximumGraphFloats = 1 << 26
     static let maximumNodes = 4096
-    static let knownOps = "conv2d, relu, affine, reduce, maxpool, global_avgpool, concat, add, dense, softmax, sigmoid"
+    static let knownOps = "conv2d, depthwise_conv2d, relu, clamp, affine, reduce, maxpool, global_avgpool, concat, add, dense, softmax, sigmoid"
 
     private(set) var nodes: [GraphNode]
     private var index: [String: Int] = [:]
@@ -87,17 +93,38 @@ struct GraphReader {
             return (try inRange(values[0], "\(field) height", 1...65536), try inRange(values[1], "\(field) width", 1...65536))
         }
 
+        /// A ReLU's upper bound: only with `relu`, positive and finite; infinity when absent.
+        func cap(_ value: Double?, relu: Bool) throws -> Float {
+            guard let value else { return .infinity }
+            guard relu else { throw fail("has relu_max \(value) but no relu") }
+            guard value > 0, value <= 1e30 else { throw fail("relu_max \(value) outside (0, 1e30]") }
+            return Float(value)
+        }
+
         let op: GraphNode.Op
         var shape: Shape
         if record.op != "concat" && record.op != "add" { try arity(1...1) }
         let x = inputs.first.map { nodes[$0].shape } ?? Shape(c: 0, h: 0, w: 0)
         switch record.op {
-        case "conv2d":
-            let cout = try inRange(try need(record.outChannels, "out_channels"), "out_channels", 1...65536)
+        case "conv2d", "depthwise_conv2d":
+            let depthwise = record.op == "depthwise_conv2d"
+            let cout = depthwise ? x.c : try inRange(try need(record.outChannels, "out_channels"), "out_channels", 1...65536)
             let (kh, kw) = try pair(try need(record.kernel, "kernel"), "kernel")
+            let (sh, sw) = try record.stride.map { try pair($0, "stride") } ?? (1, 1)
             let pad = record.pad ?? [0, 0, 0, 0]
             guard pad.count == 4 else { throw fail("pad has \(pad.count) values, expected 4 (top, bottom, left, right)") }
             for p in pad { _ = try inRange(p, "pad", 0...4096) }
+            if depthwise {
+                // The kernels exist for MobileNet's shape only.
+                guard kh == 3, kw == 3 else { throw fail("kernel [\(kh), \(kw)], expected [3, 3]") }
+                guard sh == sw, sh <= 2 else { throw fail("stride [\(sh), \(sw)], expected [1, 1] or [2, 2]") }
+                guard pad.allSatisfy({ $0 <= 2 }) else { throw fail("pad \(pad): each side must be 0...2 for a 3x3 kernel") }
+            } else {
+                _ = try inRange(sh, "stride height", 1...16)
+                _ = try inRange(sw, "stride width", 1...16)
+            }
+            let relu = record.relu ?? false
+            let reluMax = try cap(record.reluMax, relu: relu)
             let hp = x.h + pad[0] + pad[1], wp = x.w + pad[2] + pad[3]
             guard kh <= hp, kw <= wp else {
                 throw fail("kernel [\(kh), \(kw)] does not fit the padded \(hp)x\(wp) map of input \(x)")
@@ -105,9 +132,22 @@ struct GraphReader {
             guard x.c * hp * wp <= GraphReader.maximumNodeFloats else {
                 throw fail("pads its \(x) input to \(x.c * hp * wp) floats, more than the \(GraphReader.maximumNodeFloats) allowed")
             }
-            op = .conv2d(outChannels: cout, kh: kh, kw: kw, pad: pad, relu: record.relu ?? false)
-            shape = Shape(c: cout, h: hp - kh + 1, w: wp - kw + 1)
+            // A strided convolution is computed at stride 1, then subsampled: that map must fit too.
+            guard sh == 1 && sw == 1 || cout * (hp - kh + 1) * (wp - kw + 1) <= GraphReader.maximumNodeFloats else {
+                throw fail("works on \(cout * (hp - kh + 1) * (wp - kw + 1)) floats, more than the \(GraphReader.maximumNodeFloats) allowed")
+            }
+            op = depthwise
+                ? .depthwiseConv2d(kh: kh, kw: kw, stride: sh, pad: pad, relu: relu, reluMax: reluMax)
+                : .conv2d(outChannels: cout, kh: kh, kw: kw, pad: pad, relu: relu, sh: sh, sw: sw, reluMax: reluMax)
+            shape = Shape(c: cout, h: (hp - kh) / sh + 1, w: (wp - kw) / sw + 1)
         case "relu": op = .relu; shape = x
+        case "clamp":
+            let low = try need(record.min, "min"), high = try need(record.max, "max")
+            guard low.isFinite, high.isFinite, low < high, Swift.abs(low) <= 1e30, Swift.abs(high) <= 1e30 else {
+                throw fail("min \(low) / max \(high): need finite values with min < max")
+            }
+            op = .clamp(min: Float(low), max: Float(high))
+            shape = x
         case "affine": op = .affine; shape = x
         case "sigmoid": op = .sigmoid; shape = x
         case "softmax": op = .softmax; shape = x
@@ -129,7 +169,8 @@ struct GraphReader {
         case "global_avgpool": op = .globalAvgpool; shape = Shape(c: x.c, h: 1, w: 1)
         case "dense":
             let fout = try inRange(try need(record.outFeatures, "out_features"), "out_features", 1...65536)
-            op = .dense(outFeatures: fout, relu: record.relu ?? false)
+            let relu = record.relu ?? false
+            op = .dense(outFeatures: fout, relu: relu, reluMax: try cap(record.reluMax, relu: relu))
             shape = Shape(c: fout, h: 1, w: 1)
         case "concat":
             try arity(2...256)
