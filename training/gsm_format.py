@@ -46,8 +46,8 @@ MAX_NODES = 4096
 MAX_SIZE_FIELD = 65536   # out_channels, out_features, each kernel and stride side
 MAX_PAD = 4096
 
-OPS = {"conv2d", "relu", "affine", "reduce", "maxpool", "global_avgpool",
-       "concat", "add", "dense", "softmax", "sigmoid"}
+OPS = {"conv2d", "depthwise_conv2d", "relu", "affine", "reduce", "maxpool", "global_avgpool",
+       "concat", "add", "dense", "softmax", "sigmoid", "clamp"}
 
 
 def _align(n):
@@ -156,6 +156,23 @@ def _size(node, field):
     return value
 
 
+def _number(node, field):
+    value = node.get(field)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
+        raise ValueError(f"node {node.get('name')!r}: {field} must be a finite number, found {value!r}")
+    return float(value)
+
+
+def _relu_max(node):
+    """`relu_max` (conv2d, depthwise_conv2d, dense): a positive number, only with `relu: true`."""
+    if "relu_max" not in node:
+        return
+    if node.get("relu") is not True:
+        raise ValueError(f"node {node.get('name')!r}: relu_max given without relu: true")
+    if _number(node, "relu_max") <= 0:
+        raise ValueError(f"node {node.get('name')!r}: relu_max must be positive, found {node['relu_max']!r}")
+
+
 def infer_shapes(nodes, input_shape, limits=True):
     """Shapes through the graph, as the engine's loader infers them.
 
@@ -189,16 +206,23 @@ def infer_shapes(nodes, input_shape, limits=True):
                              f"inputs, found {len(inputs)}")
         c, h, w = shapes[inputs[0]]
         work = 0
-        if op == "conv2d":
-            out = _size(node, "out_channels")
+        if op in ("conv2d", "depthwise_conv2d"):
+            out = _size(node, "out_channels") if op == "conv2d" else c
             kh, kw = _ints(node.get("kernel"), 2, "kernel", name)
+            if op == "depthwise_conv2d" and [kh, kw] != [3, 3]:
+                raise ValueError(f"node {name!r}: depthwise_conv2d kernel must be [3, 3], found {[kh, kw]}")
+            sh, sw = _ints(node.get("stride", [1, 1]), 2, "stride", name)
+            if op == "depthwise_conv2d" and (sh != sw or sh not in (1, 2)):
+                raise ValueError(f"node {name!r}: depthwise_conv2d stride must be [1, 1] or [2, 2], "
+                                 f"found {[sh, sw]}")
             top, bottom, left, right = _ints(node.get("pad", [0, 0, 0, 0]), 4, "pad", name, 0, MAX_PAD)
+            _relu_max(node)
             ph, pw = h + top + bottom, w + left + right
             if kh > ph or kw > pw:
                 raise ValueError(f"node {name!r}: kernel {[kh, kw]} larger than the padded map {[ph, pw]}")
-            shape = [out, ph - kh + 1, pw - kw + 1]
+            shape = [out, (ph - kh) // sh + 1, (pw - kw) // sw + 1]
             work = c * ph * pw
-            needed += [(f"{name}.weight", [out, c, kh, kw]), (f"{name}.bias", [out])]
+            needed += [(f"{name}.weight", [out, c if op == "conv2d" else 1, kh, kw]), (f"{name}.bias", [out])]
         elif op in ("relu", "sigmoid", "softmax"):
             shape = [c, h, w]
         elif op == "affine":
@@ -232,8 +256,14 @@ def infer_shapes(nodes, input_shape, limits=True):
                 raise ValueError(f"node {name!r}: inputs {inputs[0]!r} {[c, h, w]} and "
                                  f"{inputs[1]!r} {shapes[inputs[1]]} differ")
             shape = [c, h, w]
+        elif op == "clamp":
+            low, high = _number(node, "min"), _number(node, "max")
+            if low > high:
+                raise ValueError(f"node {name!r}: clamp min {low} above max {high}")
+            shape = [c, h, w]
         elif op == "dense":
             out = _size(node, "out_features")
+            _relu_max(node)
             shape = [out, 1, 1]
             needed += [(f"{name}.weight", [out, c * h * w]), (f"{name}.bias", [out])]
         size = int(np.prod(shape))

@@ -51,21 +51,31 @@ class GraphNetwork(nn.Module):
     def _t(self, node, kind):
         return self.params[f"{node}__{kind}"]
 
+    @staticmethod
+    def _relu(node, y):
+        """The optional ReLU of conv2d, depthwise_conv2d and dense, capped at `relu_max` when given."""
+        if not node.get("relu"):
+            return y
+        if "relu_max" in node:
+            return torch.clamp(y, 0.0, float(node["relu_max"]))
+        return torch.relu(y)
+
     def values(self, x, names=None):
         """{node: value} for `names` (default: every node), computed in one pass."""
         v = {"input": x}
         for node in self.nodes:
             name, op = node["name"], node["op"]
             a = v[node["inputs"][0]]
-            if op == "conv2d":
+            if op in ("conv2d", "depthwise_conv2d"):
                 top, bottom, left, right = node.get("pad", [0, 0, 0, 0])
                 w, b = self._t(name, "weight"), self._t(name, "bias")
+                stride = tuple(node.get("stride", [1, 1]))
+                groups = a.shape[1] if op == "depthwise_conv2d" else 1
                 if top == bottom and left == right:
-                    y = F.conv2d(a, w, b, padding=(top, left))
+                    y = F.conv2d(a, w, b, stride=stride, padding=(top, left), groups=groups)
                 else:
-                    y = F.conv2d(F.pad(a, (left, right, top, bottom)), w, b)
-                if node.get("relu"):
-                    y = torch.relu(y)
+                    y = F.conv2d(F.pad(a, (left, right, top, bottom)), w, b, stride=stride, groups=groups)
+                y = self._relu(node, y)
             elif op == "relu":
                 y = torch.relu(a)
             elif op == "affine":
@@ -84,13 +94,13 @@ class GraphNetwork(nn.Module):
                 y = a + v[node["inputs"][1]]
             elif op == "dense":
                 y = F.linear(a.flatten(1), self._t(name, "weight"), self._t(name, "bias"))
-                if node.get("relu"):
-                    y = torch.relu(y)
-                y = y[:, :, None, None]
+                y = self._relu(node, y)[:, :, None, None]
             elif op == "softmax":
                 y = torch.softmax(a.flatten(1), dim=1).view(a.shape)
             elif op == "sigmoid":
                 y = torch.sigmoid(a)
+            elif op == "clamp":
+                y = torch.clamp(a, float(node["min"]), float(node["max"]))
             else:
                 raise ValueError(f"node {name!r}: unknown op {op!r}")
             v[name] = y
