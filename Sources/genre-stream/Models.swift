@@ -31,6 +31,7 @@ struct Models: ParsableCommand {
         switch f.compression {
         case .decibels: compression = "dB"
         case .log10OnePlus(let k): compression = "log10(1+\(TextFormatting.fixed(k, 0))x)"
+        case .naturalLog(let offset): compression = "ln(x+\(offset))"
         }
         return "\(name)\(isDefault ? " (default)" : ""): \(model.name), format v\(model.version), "
             + "\(model.parameterCount) parameters (\(megabytes) MB), \(mflop) MFLOP per window; "
