@@ -130,20 +130,24 @@ void gs_conv2d_maxmin_h_wino27(const float *restrict xp, int c_in, int hp, int w
     gs_conv2d_maxmin_h_wino27_scalar(xp, c_in, hp, wp, kh, packed, bias, c_out, out_max, out_min, scratch);
 }
 
-/* The MobileNet kernels: scalar until their SIMD versions land. */
 void gs_depthwise3x3(const float *restrict in, int c, int h, int w, int stride, int pad_top, int pad_left,
                      const float *restrict weight, const float *restrict bias, int relu, float relu_max,
                      float *restrict out, int oh, int ow) {
-    gs_depthwise3x3_scalar(in, c, h, w, stride, pad_top, pad_left, weight, bias, relu, relu_max, out, oh, ow);
+    GS_DISPATCH(gs_depthwise3x3, in, c, h, w, stride, pad_top, pad_left, weight, bias, relu, relu_max, out, oh, ow);
 }
 
 void gs_pointwise(const float *restrict in, int cin, int hw, const float *restrict packed,
                   const float *restrict bias, int cout, int relu, float relu_max, float *restrict out) {
-    gs_pointwise_scalar(in, cin, hw, packed, bias, cout, relu, relu_max, out);
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512()) return gs_pointwise_avx512(in, cin, hw, packed, bias, cout, relu, relu_max, out);
+#endif
+    GS_DISPATCH(gs_pointwise, in, cin, hw, packed, bias, cout, relu, relu_max, out);
 }
 
-void gs_clamp(const float *x, size_t n, float lo, float hi, float *y) { gs_clamp_scalar(x, n, lo, hi, y); }
+void gs_clamp(const float *x, size_t n, float lo, float hi, float *y) {
+    GS_DISPATCH(gs_clamp, x, n, lo, hi, y);
+}
 
 void gs_subsample2d(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out) {
-    gs_subsample2d_scalar(in, c, h, w, sh, sw, out);
+    GS_DISPATCH(gs_subsample2d, in, c, h, w, sh, sw, out);
 }

@@ -331,8 +331,8 @@ struct Bench: ParsableCommand {
         let child = try ChildProcess(arguments: ["-f", "S16_LE", "-r", String(settings.sampleRate), "-c", "1", "--output", "jsonl"] + modelArguments,
                                      captureStdout: true)
         // A window's line can be written once its last frame is complete:
-        // n_fft - hop samples past the window's last hop.
-        let lookahead = settings.nFFT - settings.hopLength
+        // win_length - hop samples past the window's last hop.
+        let lookahead = settings.winLength - settings.hopLength
         var sent = 0
         var delays: [Double] = []
         bytes.withUnsafeBytes { all in

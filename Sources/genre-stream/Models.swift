@@ -31,10 +31,11 @@ struct Models: ParsableCommand {
         switch f.compression {
         case .decibels: compression = "dB"
         case .log10OnePlus(let k): compression = "log10(1+\(TextFormatting.fixed(k, 0))x)"
+        case .naturalLog(let offset): compression = "ln(x+\(offset))"
         }
         return "\(name)\(isDefault ? " (default)" : ""): \(model.name), format v\(model.version), "
             + "\(model.parameterCount) parameters (\(megabytes) MB), \(mflop) MFLOP per window; "
-            + "outputs \(outputs); frontend \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hopLength)\(f.center ? " centred" : ""), "
+            + "outputs \(outputs); frontend \(f.sampleRate) Hz, n_fft \(f.nFFT)\(f.winLength != f.nFFT ? ", win \(f.winLength)" : ""), hop \(f.hopLength)\(f.center ? " centred" : ""), "
             + "\(f.nMels) mel bands to \(TextFormatting.fixed(f.fmax, 0)) Hz, \(compression), "
             + "\(f.framesPerWindow) frames = \(TextFormatting.fixed(f.windowSeconds, 3)) s per window"
     }

@@ -270,10 +270,10 @@ static void check_depthwise(int c, int h, int w, int stride, int pt, int pl, int
     const char *names[3] = {0};
     depthwise_fn fns[3] = {0};
     int n_isa = 0;
-#if defined(GS_HAVE_AVX2) && defined(GS_HAVE_MOBILENET_SIMD)
+#if defined(GS_HAVE_AVX2)
     if (gs_active_isa() == GS_ISA_AVX2) { names[n_isa] = "avx2"; fns[n_isa++] = gs_depthwise3x3_avx2; }
 #endif
-#if defined(GS_HAVE_NEON) && defined(GS_HAVE_MOBILENET_SIMD)
+#if defined(GS_HAVE_NEON)
     names[n_isa] = "neon"; fns[n_isa++] = gs_depthwise3x3_neon;
 #endif
     char what[160];
@@ -313,11 +313,11 @@ static void check_pointwise(int cin, int hw, int cout) {
     const char *names[4] = {"dispatch", 0, 0, 0};
     pointwise_fn fns[4] = {gs_pointwise, 0, 0, 0};
     int n_isa = 1;
-#if defined(GS_HAVE_AVX2) && defined(GS_HAVE_MOBILENET_SIMD)
+#if defined(GS_HAVE_AVX2)
     if (gs_active_isa() == GS_ISA_AVX2) { names[n_isa] = "avx2"; fns[n_isa++] = gs_pointwise_avx2; }
     if (gs_uses_avx512()) { names[n_isa] = "avx512"; fns[n_isa++] = gs_pointwise_avx512; }
 #endif
-#if defined(GS_HAVE_NEON) && defined(GS_HAVE_MOBILENET_SIMD)
+#if defined(GS_HAVE_NEON)
     names[n_isa] = "neon"; fns[n_isa++] = gs_pointwise_neon;
 #endif
     char what[160];
@@ -421,7 +421,7 @@ static void check_mobilenet(void) {
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
-           gs_uses_avx512() ? " (convolution and max-pool: avx512)" : "");
+           gs_uses_avx512() ? " (convolution, max-pool and pointwise: avx512)" : "");
     check_mobilenet(); /* the scalar references against their formulas run everywhere */
     if (gs_active_isa() == GS_ISA_SCALAR) {
         printf("no SIMD kernels on this CPU: nothing more to compare\n%d passed, %d failed\n", passed, failed);

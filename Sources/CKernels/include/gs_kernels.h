@@ -28,8 +28,9 @@
 /* Which versions the dispatching kernels use on this CPU. */
 typedef enum { GS_ISA_SCALAR = 0, GS_ISA_AVX2 = 1, GS_ISA_NEON = 2 } gs_isa;
 gs_isa gs_active_isa(void);
-/* Whether gs_conv3x3, gs_conv2d, gs_conv2d_maxmin_h and gs_maxpool use their
- * AVX-512F versions on this CPU (x86-64 with AVX-512F); the other kernels stay AVX2. */
+/* Whether gs_conv3x3, gs_conv2d, gs_conv2d_maxmin_h, gs_maxpool and
+ * gs_pointwise use their AVX-512F versions on this CPU (x86-64 with AVX-512F);
+ * the other kernels stay AVX2. */
 int gs_uses_avx512(void);
 
 /* ---- 3x3 convolution --------------------------------------------------------
@@ -192,6 +193,28 @@ void gs_clamp_scalar(const float *x, size_t n, float lo, float hi, float *y);
  * not alias. */
 void gs_subsample2d(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
 void gs_subsample2d_scalar(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
+
+#ifdef GS_HAVE_AVX2
+/* AVX-512F for the pointwise convolution only; the others stay AVX2. */
+void gs_depthwise3x3_avx2(const float *restrict in, int c, int h, int w, int stride, int pad_top, int pad_left,
+                          const float *restrict weight, const float *restrict bias, int relu, float relu_max,
+                          float *restrict out, int oh, int ow);
+void gs_pointwise_avx2(const float *restrict in, int cin, int hw, const float *restrict packed,
+                       const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_pointwise_avx512(const float *restrict in, int cin, int hw, const float *restrict packed,
+                         const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_clamp_avx2(const float *x, size_t n, float lo, float hi, float *y);
+void gs_subsample2d_avx2(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
+#endif
+#ifdef GS_HAVE_NEON
+void gs_depthwise3x3_neon(const float *restrict in, int c, int h, int w, int stride, int pad_top, int pad_left,
+                          const float *restrict weight, const float *restrict bias, int relu, float relu_max,
+                          float *restrict out, int oh, int ow);
+void gs_pointwise_neon(const float *restrict in, int cin, int hw, const float *restrict packed,
+                       const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_clamp_neon(const float *x, size_t n, float lo, float hi, float *y);
+void gs_subsample2d_neon(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
+#endif
 
 /* ---- samples -------------------------------------------------------------------
  * The per-sample loops ahead of the frontend, here so that they vectorise

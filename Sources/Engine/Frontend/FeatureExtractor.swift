@@ -2,7 +2,7 @@
 /// the training material the model learns from is made by the same code that
 /// feeds it in production. Offline use only: the result grows with the input.
 public enum FeatureExtractor {
-    /// dB frames as a row-major `[n_mels][frames]` matrix (band by time).
+    /// Compressed mel frames (dB, or as the model's compression says) as a row-major `[n_mels][frames]` matrix (band by time).
     public struct Frames {
         public var nMels: Int
         public var count: Int

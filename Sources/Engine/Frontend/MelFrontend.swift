@@ -4,12 +4,14 @@ import Glibc
 import CKernels
 
 /// The incremental log-mel frontend: mono samples at the model's rate in,
-/// one frame of `n_mels` compressed mel values (dB, or log10(1 + k mel)) out per hop.
+/// one frame of `n_mels` compressed mel values (dB, log10(1 + k mel) or ln(mel + offset)) out per hop.
 ///
-/// Frame `i` is the `n_fft` samples from `i * hop` (librosa `center=False`), or,
+/// Frame `i` is the `win_length` samples from `i * hop` (librosa `center=False`), or,
 /// when the model asks for centred frames, from `i * hop - n_fft/2` with zeros
 /// before the stream's first sample (librosa `center=True`, constant padding:
-/// the same frames, except that a stream's end is not padded).
+/// the same frames, except that a stream's end is not padded). A frame shorter than
+/// `n_fft` is windowed at its own length and zero-padded at the end to `n_fft`
+/// (TF `tf.signal.stft`); it is complete once its `win_length` samples are in.
 /// `consume` takes whatever arrived, uses samples until a frame is complete and
 /// says how many it used; the frame is then readable until the next call. No
 /// frame is ever computed twice and nothing is allocated after `init`, so the
@@ -17,7 +19,7 @@ import CKernels
 public final class MelFrontend {
     public let settings: FrontendSettings
     public let filterbank: MelFilterbank
-    /// The last completed frame, dB, band 0 lowest. Valid when `frameReady`.
+    /// The last completed frame, compressed, band 0 lowest. Valid when `frameReady`.
     private(set) var frame: [Float]
     /// Mean square of one hop of the frame's samples, so that a window's level
     /// covers each sample exactly once: the hop it advances by, or for centred
@@ -29,11 +31,14 @@ public final class MelFrontend {
 
     private let fft: RealFFT
     private let window: [Float]
-    private var samples: [Float]   // the next frame's samples, `filled` of them valid
+    private var samples: [Float]   // the next frame's `frameLength` samples, `filled` of them valid
     private var filled = 0
     /// After `flush` zero-pads a frame: how many of its samples were real audio.
     private var pendingRealSamples: Int? = nil
+    /// |X|^power of the frame's spectrum, `n_fft/2 + 1` bins.
     private var power: [Float]
+    /// Samples in a frame: `win_length`.
+    private let frameLength: Int
     /// Where in a frame the hop measured for the level starts.
     private let levelOffset: Int
     /// Zeros ahead of the stream's first sample: n_fft/2 for centred frames.
@@ -41,17 +46,20 @@ public final class MelFrontend {
 
     public init(settings: FrontendSettings) throws {
         self.settings = settings
-        filterbank = MelFilterbank(sampleRate: settings.sampleRate, nFFT: settings.nFFT, nMels: settings.nMels,
-                                   fmin: settings.fmin, fmax: settings.fmax)
+        filterbank = MelFilterbank(settings: settings)
+        // The FFT's input beyond the frame stays zero: `computeFrame` writes only the
+        // frame's samples, and the plan preserves its input.
         fft = try RealFFT(size: settings.nFFT)
-        let n = settings.nFFT
-        // Periodic Hann (scipy.signal.get_window("hann", n)), as librosa uses.
+        let n = settings.winLength
+        frameLength = n
+        // Periodic Hann of the frame's length (scipy.signal.get_window("hann", n), as
+        // librosa uses; tf.signal.hann_window(n, periodic=True)).
         window = (0..<n).map { i in
             let phase = 2.0 * Double.pi * Double(i) / Double(n)
             return Float(0.5 - 0.5 * cos(phase))
         }
         samples = [Float](repeating: 0, count: n)
-        power = [Float](repeating: 0, count: n / 2 + 1)
+        power = [Float](repeating: 0, count: settings.nFFT / 2 + 1)
         frame = [Float](repeating: 0, count: settings.nMels)
         leadingZeros = settings.center ? n / 2 : 0
         levelOffset = settings.center ? min(n / 2, n - settings.hopLength) : 0
@@ -101,7 +109,7 @@ public final class MelFrontend {
     /// returns how many were used. Check `frameReady` after each call.
     func consume(_ input: UnsafeBufferPointer<Float>) -> Int {
         if frameReady { advance() }
-        let n = settings.nFFT
+        let n = frameLength
         let used = min(n - filled, input.count)
         samples.withUnsafeMutableBufferPointer { s in
             (s.baseAddress! + filled).update(from: input.baseAddress!, count: used)
@@ -116,12 +124,12 @@ public final class MelFrontend {
     /// Returns true while it produced a frame; call until it returns false.
     func flush() -> Bool {
         if frameReady { advance() }
-        guard filled >= settings.hopLength, filled < settings.nFFT else { return false }
+        guard filled >= settings.hopLength, filled < frameLength else { return false }
         samples.withUnsafeMutableBufferPointer { s in
-            (s.baseAddress! + filled).update(repeating: 0, count: settings.nFFT - filled)
+            (s.baseAddress! + filled).update(repeating: 0, count: frameLength - filled)
         }
         let real = filled
-        filled = settings.nFFT
+        filled = frameLength
         computeFrame()
         // Only `real` of the samples exist; after the hop, the zeros must not count.
         pendingRealSamples = real
@@ -129,7 +137,7 @@ public final class MelFrontend {
     }
 
     private func advance() {
-        let hop = settings.hopLength, n = settings.nFFT
+        let hop = settings.hopLength, n = frameLength
         samples.withUnsafeMutableBufferPointer { s in
             let base = s.baseAddress!
             base.update(from: base + hop, count: n - hop)
@@ -140,7 +148,7 @@ public final class MelFrontend {
     }
 
     private func computeFrame() {
-        let n = settings.nFFT, hop = settings.hopLength
+        let n = frameLength, hop = settings.hopLength
         samples.withUnsafeBufferPointer { s in
             window.withUnsafeBufferPointer { wd in
                 gs_apply_window(s.baseAddress!, wd.baseAddress!, Int32(n), fft.input)
@@ -150,6 +158,10 @@ public final class MelFrontend {
         fft.execute()
         power.withUnsafeMutableBufferPointer { p in
             gs_power_spectrum(fft.output, Int32(p.count), p.baseAddress!)
+            if settings.power == 1 {
+                // |X| from |X|^2: n_fft/2 + 1 square roots a frame, too few to need a kernel of their own.
+                for k in p.indices { p[k] = p[k].squareRoot() }
+            }
             filterbank.bandStart.withUnsafeBufferPointer { starts in
                 filterbank.bandLength.withUnsafeBufferPointer { lengths in
                     filterbank.weights.withUnsafeBufferPointer { w in
@@ -161,6 +173,10 @@ public final class MelFrontend {
                                 gs_power_to_db(f.baseAddress!, Int32(f.count), Float(floor), f.baseAddress!)
                             case .log10OnePlus(let k):
                                 gs_log10_1p(f.baseAddress!, Int32(f.count), Float(k), f.baseAddress!)
+                            case .naturalLog(let offset):
+                                // In float, as TF's tf.math.log(mel + offset); n_mels logs a frame.
+                                let c = Float(offset)
+                                for m in f.indices { f[m] = logf(f[m] + c) }
                             }
                         }
                     }

@@ -6,7 +6,7 @@ import CFFTW3
 /// so the per-frame path neither plans nor allocates.
 final class RealFFT {
     let size: Int
-    /// Time-domain input, `size` samples. Valid until deinit.
+    /// Time-domain input, `size` samples, zeros until written; `execute()` leaves it as it is. Valid until deinit.
     let input: UnsafeMutablePointer<Float>
     /// Interleaved complex output, `size/2 + 1` bins of (re, im). Valid until deinit.
     let output: UnsafeMutablePointer<Float>
@@ -19,7 +19,10 @@ final class RealFFT {
         else { throw EngineError.internalFault("FFTW could not allocate buffers for a \(size)-point FFT") }
         // FFTW_ESTIMATE: planning takes microseconds and gives the same plan on
         // every run, so frames are reproducible and start-up stays fast.
-        guard let plan = fftwf_plan_dft_r2c_1d(Int32(size), inBuffer, outBuffer, UInt32(FFTW_ESTIMATE)) else {
+        // FFTW_PRESERVE_INPUT (r2c's default, stated): a caller that writes only the
+        // head of `input` (a frame shorter than the FFT) relies on the zeros after it.
+        let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_PRESERVE_INPUT)
+        guard let plan = fftwf_plan_dft_r2c_1d(Int32(size), inBuffer, outBuffer, flags) else {
             fftwf_free(inBuffer)
             fftwf_free(outBuffer)
             throw EngineError.internalFault("FFTW could not plan a \(size)-point real FFT")
