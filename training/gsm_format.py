@@ -16,6 +16,8 @@ import numpy as np
 
 MAGIC = b"GSTM"
 VERSION = 2
+# Several networks on one stream (Weights/FORMAT.md, version 3): `write_gsm_fused`.
+FUSED_VERSION = 3
 ALIGN = 64
 
 GENRES = ["blues", "classical", "country", "disco", "hiphop",
@@ -401,9 +403,9 @@ def read_gsm(path, upgrade=True):
     if raw[:4] != MAGIC:
         raise ValueError(f"{path}: not a genre-stream model (magic {raw[:4]!r})")
     version, header_len, crc = struct.unpack("<III", raw[4:16])
-    if version not in (1, 2):
-        raise ValueError(f"{path}: format version {version}, this reader knows 1 and {VERSION}"
-                         + (" (upgrade genre-stream)" if version > VERSION else ""))
+    if version not in (1, 2, FUSED_VERSION):
+        raise ValueError(f"{path}: format version {version}, this reader knows 1, {VERSION} and {FUSED_VERSION}"
+                         + (" (upgrade genre-stream)" if version > FUSED_VERSION else ""))
     if 16 + header_len > len(raw):
         raise ValueError(f"{path}: header length {header_len} past the end of the file")
     if zlib.crc32(raw[16:]) & 0xFFFFFFFF != crc:
@@ -431,3 +433,43 @@ def read_gsm_version(path):
     if head[:4] != MAGIC:
         raise ValueError(f"{path}: not a genre-stream model (magic {head[:4]!r})")
     return struct.unpack("<I", head[4:8])[0]
+
+
+# ---------------------------------------------------------------- version 3: fused models
+
+
+def write_gsm_fused(path, name, members, fusion, metadata=None):
+    """Writes a version-3 model file: several networks on one stream and how their
+    outputs combine (Weights/FORMAT.md, version 3).
+
+    `members` is a list of (member name, version-2 header, tensors), the primary first
+    (its windows are the stream's); each member's tensors are stored as MEMBER/NAME.
+    `fusion` is the `fusion` object as FORMAT.md gives it. Each member's graph and
+    tensors are checked as `write_gsm` checks a version-2 file."""
+    fields = {"name": name, "members": [], "fusion": fusion}
+    tensors = {}
+    for member, header, member_tensors in members:
+        frontend = frontend_to_v2(header["frontend"])
+        shapes, needed = infer_shapes(header["nodes"], input_shape(frontend), limits=False)
+        check_outputs(header["outputs"], shapes)
+        want = dict(needed)
+        have = {k: list(np.shape(v)) for k, v in member_tensors.items()}
+        if sorted(want) != sorted(have) or any(have[k] != v for k, v in want.items()):
+            raise ValueError(f"member {member!r}: tensors do not match its graph")
+        fields["members"].append({"name": member, "frontend": frontend, "nodes": header["nodes"],
+                                  "outputs": header["outputs"]})
+        for k in want:
+            tensors[f"{member}/{k}"] = member_tensors[k]
+    with open(path, "wb") as f:
+        f.write(pack_gsm(fields, tensors, metadata, version=FUSED_VERSION))
+
+
+def fused_member(header, tensors, member):
+    """One member of a version-3 file as a version-2 (header, tensors) pair, as read_gsm
+    returns them: so gsm_network.py runs a member like any other model."""
+    for m in header["members"]:
+        if m["name"] == member:
+            prefix = member + "/"
+            part = {"name": member, "frontend": m["frontend"], "nodes": m["nodes"], "outputs": m["outputs"]}
+            return part, {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    raise ValueError(f"no member {member!r} (members: {[m['name'] for m in header['members']]})")

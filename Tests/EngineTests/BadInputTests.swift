@@ -396,9 +396,9 @@ final class BadInputTests: XCTestCase {
 
     func testModelFileWithNewerVersion() throws {
         var model = try ModelFileEditing.fixtureBytes
-        model[4] = 3
+        model[4] = 4
         let run = try runWithModel(model)
-        assertFailure(run, 78, mentions: ["version 3", "newer"])
+        assertFailure(run, 78, mentions: ["version 4", "newer"])
     }
 
     func testModelFileWithMissingTensor() throws {

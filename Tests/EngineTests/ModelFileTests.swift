@@ -86,8 +86,8 @@ final class ModelFileTests: XCTestCase {
         bytes[0] = UInt8(ascii: "X")
         assertModelError(bytes, mentions: ["magic", "GSTM"])
         bytes = try fixtureBytes
-        bytes[4] = 3
-        assertModelError(bytes, mentions: ["version 3", "newer"])
+        bytes[4] = 4
+        assertModelError(bytes, mentions: ["version 4", "newer"])
         assertModelError(Array(try fixtureBytes.prefix(10)), mentions: ["10 bytes"])
     }
 

@@ -140,6 +140,12 @@ struct JSONObject {
         try JSONObject(try required(key, as: .any), path: fieldPath(key))
     }
 
+    /// An optional field holding an object.
+    func optionalObject(_ key: String) throws -> JSONObject? {
+        guard let value = try optional(key, as: .any) else { return nil }
+        return try JSONObject(value, path: fieldPath(key))
+    }
+
     /// A required field holding a list of objects.
     func objects(_ key: String) throws -> [JSONObject] {
         let items = try required(key, as: .list(of: .any))

@@ -4,14 +4,19 @@ import CDefaultModel
 import Glibc
 #endif
 
-/// A parsed and fully checked model file (Weights/FORMAT.md), version 1 or 2.
+/// A parsed and fully checked model file (Weights/FORMAT.md), version 1, 2 or 3.
+///
+/// A version-3 file holds several networks (members) for one stream: the first is
+/// this value's own frontend and graph (the primary, whose windows the stream is
+/// labelled in), the others are `members`, and `fusion` says how their outputs
+/// combine into the primary's genre output.
 ///
 /// Loading either yields a model whose graph is consistent and whose every
 /// tensor has the shape its node needs, or throws `EngineError.model` naming
 /// the node or field, what was expected and what was found.
 public struct ModelFile: Sendable {
     public static let magic: [UInt8] = Array("GSTM".utf8)
-    public static let supportedVersion: UInt32 = 2
+    public static let supportedVersion: UInt32 = 3
     static let alignment = 64
 
     public let name: String
@@ -24,6 +29,13 @@ public struct ModelFile: Sendable {
     /// Tensor data by name, float32, row-major.
     public internal(set) var tensors: [String: [Float]]
     public let metadata: [String: String]
+    /// The other networks of a fused model (version 3), each a model of its own
+    /// named after its member; empty for a one-network file.
+    public let members: [ModelFile]
+    /// How the members' outputs make the genre output; nil for a one-network file.
+    public internal(set) var fusion: FusionSpec?
+    /// The primary member's name in a version-3 file; nil otherwise.
+    public let memberName: String?
 
     /// The output named `name`, if the model has one.
     public func output(_ name: String) -> ModelOutput? { outputs.first { $0.name == name } }
@@ -101,77 +113,31 @@ public struct ModelFile: Sendable {
         } catch let error as JSONError {
             throw fail("header is not valid: \(error.message)")
         }
-        let graph: GraphReader
-        var outputs: [ModelOutput] = []
-        do {
-            try header.frontend.validate()
-            var records = header.nodes
-            var outputRecords = header.outputs
-            if version == 1 {
-                let layers = try header.layers.enumerated().map { try $0.element.layer(index: $0.offset) }
-                let labelCount = outputRecords[0].labels?.count ?? 0
-                try ModelFile.checkChain(layers, frontend: header.frontend, labelCount: labelCount)
-                records = Layer.graphNodes(layers)
-                outputRecords[0].node = records.last?.name ?? ""
-            }
-            var reader = GraphReader(inputShape: Shape(c: 1, h: header.frontend.nMels, w: header.frontend.framesPerWindow))
-            for record in records { try reader.add(record) }
-            graph = reader
-            guard !outputRecords.isEmpty else { throw EngineError.model("the model has no outputs") }
-            for record in outputRecords {
-                let here = "output \"\(record.name)\""
-                guard !outputs.contains(where: { $0.name == record.name }) else { throw EngineError.model("\(here) is listed twice") }
-                guard let node = graph.node(named: record.node), node > 0 else {
-                    throw EngineError.model("\(here) names node \"\(record.node)\", which the graph does not have")
-                }
-                if let labels = record.labels {
-                    guard !labels.isEmpty, Set(labels).count == labels.count else {
-                        throw EngineError.model("\(here) labels must be a non-empty list of distinct names, found \(labels.prefix(12))")
-                    }
-                    let count = graph.nodes[node].shape.count
-                    guard labels.count == count else {
-                        throw EngineError.model("\(here): node \"\(record.node)\" gives \(count) outputs, the model has \(labels.count) labels")
-                    }
-                }
-                outputs.append(ModelOutput(name: record.name, node: node, labels: record.labels))
-            }
-        } catch let error as EngineError {
-            guard case .model(let message) = error else { throw error }
-            throw fail(message)
-        }
-
         let dataStart = (16 + headerLength + ModelFile.alignment - 1) / ModelFile.alignment * ModelFile.alignment
-        let expected = graph.nodes.flatMap { node in node.tensorShapes(input: node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape) }
         var records: [String: ModelHeader.TensorRecord] = [:]
         for record in header.tensors {
             guard records[record.name] == nil else { throw fail("tensor \(record.name) is listed twice") }
             records[record.name] = record
         }
-        var tensors: [String: [Float]] = [:]
+        var parts: [Graph] = []
         var end = dataStart
-        for (name, shape) in expected {
-            guard let record = records.removeValue(forKey: name) else {
-                throw fail("tensor \(name) \(shape) is missing")
+        for part in header.parts {
+            let place = part.member.map { "member \"\($0)\": " } ?? ""
+            do {
+                parts.append(try ModelFile.graph(of: part, version: version))
+            } catch let error as EngineError {
+                guard case .model(let message) = error else { throw error }
+                throw fail(place + message)
             }
-            guard record.shape == shape else {
-                throw fail("tensor \(name) has shape \(record.shape), expected \(shape)")
+            // Tensors of a member are named MEMBER/NODE.KIND in the file.
+            let prefix = part.member.map { $0 + "/" } ?? ""
+            let graph = parts[parts.count - 1]
+            for (name, shape) in graph.nodes.flatMap({ node in node.tensorShapes(input: node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape) }) {
+                guard let record = records.removeValue(forKey: prefix + name) else {
+                    throw fail("tensor \(prefix + name) \(shape) is missing")
+                }
+                parts[parts.count - 1].tensors[name] = try ModelFile.tensor(record, shape: shape, bytes: bytes, dataStart: dataStart, end: &end, fail: fail)
             }
-            guard record.dtype == "f32" else { throw fail("tensor \(name) has dtype \(record.dtype), expected f32") }
-            guard record.offset >= 0, record.offset % ModelFile.alignment == 0 else {
-                throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
-            }
-            let count = shape.reduce(1, *)
-            // Compared with the room left before adding: an offset near Int.max overflowed
-            // `dataStart + offset` and trapped (a fuzzing finding, FuzzRegressionTests).
-            guard record.offset <= bytes.count - dataStart, count * 4 <= bytes.count - dataStart - record.offset else {
-                throw fail("tensor \(name) (\(count * 4) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
-            }
-            let start = dataStart + record.offset
-            tensors[name] = [Float](unsafeUninitializedCapacity: count) { floats, initialized in
-                for i in 0..<count { floats[i] = Float(bitPattern: bytes.uint32LE(at: start + 4 * i)) }
-                initialized = count
-            }
-            end = max(end, start + count * 4)
         }
         if let extra = records.keys.sorted().first {
             throw fail("tensor \(extra) is not used by any node (extra tensor)")
@@ -180,13 +146,107 @@ public struct ModelFile: Sendable {
             throw fail("\(bytes.count - end) trailing bytes after the last tensor (expected the file to end at \(end))")
         }
 
-        self.name = header.name ?? "unnamed"
+        let name = header.name ?? "unnamed"
+        let metadata = header.metadata ?? [:]
+        let members = zip(header.parts, parts).dropFirst().map { part, graph in
+            ModelFile(name: part.member!, version: version, frontend: part.frontend, graph: graph, metadata: [:])
+        }
+        self.init(name: name, version: version, frontend: header.parts[0].frontend, graph: parts[0], metadata: metadata,
+                  members: members, memberName: header.parts[0].member)
+        if let json = header.fusion {
+            do {
+                fusion = try FusionSpec(json: json, primary: self, members: members)
+            } catch let error as JSONError {
+                throw fail("header is not valid: \(error.message)")
+            } catch let error as EngineError {
+                guard case .model(let message) = error else { throw error }
+                throw fail(message)
+            }
+        } else if version >= 3 && !members.isEmpty {
+            throw fail("a model with \(members.count + 1) members needs a \"fusion\" object saying how they combine")
+        }
+    }
+
+    /// One network's checked graph, outputs and (once read) tensors.
+    struct Graph {
+        var nodes: [GraphNode]
+        var outputs: [ModelOutput]
+        var tensors: [String: [Float]] = [:]
+    }
+
+    private init(name: String, version: UInt32, frontend: FrontendSettings, graph: Graph, metadata: [String: String],
+                 members: [ModelFile] = [], memberName: String? = nil) {
+        self.name = name
         self.version = version
-        self.frontend = header.frontend
+        self.frontend = frontend
         self.nodes = graph.nodes
-        self.outputs = outputs
-        self.tensors = tensors
-        self.metadata = header.metadata ?? [:]
+        self.outputs = graph.outputs
+        self.tensors = graph.tensors
+        self.metadata = metadata
+        self.members = members
+        self.memberName = memberName
+        self.fusion = nil
+    }
+
+    /// Checks a network's frontend, graph and outputs; every error names the field or node.
+    private static func graph(of part: ModelHeader.Part, version: UInt32) throws -> Graph {
+        try part.frontend.validate()
+        var records = part.nodes
+        var outputRecords = part.outputs
+        if version == 1 {
+            let layers = try part.layers.enumerated().map { try $0.element.layer(index: $0.offset) }
+            let labelCount = outputRecords[0].labels?.count ?? 0
+            try ModelFile.checkChain(layers, frontend: part.frontend, labelCount: labelCount)
+            records = Layer.graphNodes(layers)
+            outputRecords[0].node = records.last?.name ?? ""
+        }
+        var reader = GraphReader(inputShape: Shape(c: 1, h: part.frontend.nMels, w: part.frontend.framesPerWindow))
+        for record in records { try reader.add(record) }
+        guard !outputRecords.isEmpty else { throw EngineError.model("the model has no outputs") }
+        var outputs: [ModelOutput] = []
+        for record in outputRecords {
+            let here = "output \"\(record.name)\""
+            guard !outputs.contains(where: { $0.name == record.name }) else { throw EngineError.model("\(here) is listed twice") }
+            guard let node = reader.node(named: record.node), node > 0 else {
+                throw EngineError.model("\(here) names node \"\(record.node)\", which the graph does not have")
+            }
+            if let labels = record.labels {
+                guard !labels.isEmpty, Set(labels).count == labels.count else {
+                    throw EngineError.model("\(here) labels must be a non-empty list of distinct names, found \(labels.prefix(12))")
+                }
+                let count = reader.nodes[node].shape.count
+                guard labels.count == count else {
+                    throw EngineError.model("\(here): node \"\(record.node)\" gives \(count) outputs, the model has \(labels.count) labels")
+                }
+            }
+            outputs.append(ModelOutput(name: record.name, node: node, labels: record.labels))
+        }
+        return Graph(nodes: reader.nodes, outputs: outputs)
+    }
+
+    /// Reads one tensor's floats after checking its record against the shape its node needs.
+    private static func tensor(_ record: ModelHeader.TensorRecord, shape: [Int], bytes: UnsafeRawBufferPointer, dataStart: Int,
+                               end: inout Int, fail: (String) -> EngineError) throws -> [Float] {
+        let name = record.name
+        guard record.shape == shape else {
+            throw fail("tensor \(name) has shape \(record.shape), expected \(shape)")
+        }
+        guard record.dtype == "f32" else { throw fail("tensor \(name) has dtype \(record.dtype), expected f32") }
+        guard record.offset >= 0, record.offset % ModelFile.alignment == 0 else {
+            throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
+        }
+        let count = shape.reduce(1, *)
+        // Compared with the room left before adding: an offset near Int.max overflowed
+        // `dataStart + offset` and trapped (a fuzzing finding, FuzzRegressionTests).
+        guard record.offset <= bytes.count - dataStart, count * 4 <= bytes.count - dataStart - record.offset else {
+            throw fail("tensor \(name) (\(count * 4) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
+        }
+        let start = dataStart + record.offset
+        end = max(end, start + count * 4)
+        return [Float](unsafeUninitializedCapacity: count) { floats, initialized in
+            for i in 0..<count { floats[i] = Float(bitPattern: bytes.uint32LE(at: start + 4 * i)) }
+            initialized = count
+        }
     }
 
     /// For version 1: checks that each layer accepts what the previous one

@@ -34,6 +34,9 @@ public struct WindowResult: Sendable {
     public var probabilities: [Float]
     /// Tag probabilities in the tags output's order; empty for silence or when tags are not asked for.
     public var tags: [Float]
+    /// A fused model's sound classes (YAMNet's AudioSet classes), the mean over this
+    /// window; empty unless tags are asked for and the model has them.
+    public var soundTags: [Float] = []
     public var levelDBFS: Double
     /// Fewer than a full window of audio: the end of the input.
     public var isPartial: Bool

@@ -1,22 +1,29 @@
 import CKernels
 
 /// Pulls a source to its end and delivers its audio as mono samples at the
-/// model's rate: channels averaged (the model was trained on mono), then
-/// resampled. Shared by the classifier pipeline and the `features` tool, so the
+/// model's rate (or at each of its members' distinct rates, one resampler per
+/// rate): channels averaged (the model was trained on mono), then resampled. Shared by the classifier pipeline and the `features` tool, so the
 /// training material goes through exactly the audio path the stream does.
 public final class MonoConverter {
     /// Frames (of any channel count) read from a source per call.
     public static let chunkFrames = 4096
 
-    public let outputRate: Int
+    /// The rates audio is delivered at, in the order each chunk is delivered.
+    public let outputRates: [Int]
+    public var outputRate: Int { outputRates[0] }
     /// One chunk of the widest source run so far. Grown per source rather than made
     /// for `AudioLimits.maxChannels` up front: that was 1 MiB, written once and
     /// resident for good, for sources that are nearly always mono or stereo.
     private var interleaved: [Float] = []
     private var mono: [Float]
 
-    public init(outputRate: Int) {
-        self.outputRate = outputRate
+    public convenience init(outputRate: Int) {
+        self.init(outputRates: [outputRate])
+    }
+
+    public init(outputRates: [Int]) {
+        precondition(!outputRates.isEmpty && Set(outputRates).count == outputRates.count)
+        self.outputRates = outputRates
         mono = [Float](repeating: 0, count: MonoConverter.chunkFrames)
     }
 
@@ -29,9 +36,20 @@ public final class MonoConverter {
         _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
         _ sink: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
+        try run(source, maxSeconds: maxSeconds, onGaps: onGaps, onStalls: onStalls) { _, samples in try sink(samples) }
+    }
+
+    /// As `run`, handing each piece with the index of its rate in `outputRates`: every
+    /// chunk of the source goes to each rate in turn, in that order.
+    public func run(
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
+        _ sink: (Int, UnsafeBufferPointer<Float>) throws -> Void
+    ) throws -> Bool {
         let format = source.format
         try AudioLimits.check(format, declaredBy: source.name)
-        let resampler = try Resampler(inputRate: format.sampleRate, outputRate: outputRate, maxInput: MonoConverter.chunkFrames)
+        let resamplers = try outputRates.map {
+            try Resampler(inputRate: format.sampleRate, outputRate: $0, maxInput: MonoConverter.chunkFrames)
+        }
         if interleaved.count < MonoConverter.chunkFrames * format.channels {
             interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * format.channels)
         }
@@ -63,10 +81,12 @@ public final class MonoConverter {
             }
             framesRead += frames
             try mono.withUnsafeBufferPointer { m in
-                try resampler.process(UnsafeBufferPointer(rebasing: m[0..<frames]), sink)
+                for (k, resampler) in resamplers.enumerated() {
+                    try resampler.process(UnsafeBufferPointer(rebasing: m[0..<frames])) { try sink(k, $0) }
+                }
             }
         }
-        try resampler.flush(sink)
+        for (k, resampler) in resamplers.enumerated() { try resampler.flush { try sink(k, $0) } }
         return stopped
     }
 

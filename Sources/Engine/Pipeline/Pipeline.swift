@@ -49,6 +49,12 @@ public final class Pipeline {
     private let assembler: WindowAssembler
     private let classifier: WindowClassifier
     private let converter: MonoConverter
+    /// A fused model's other members, each on its own frontend and window grid.
+    private let lanes: [MemberLane]
+    private let fusion: FusionStage?
+    /// Index of the primary's rate in the converter's rates: the last, so that the other
+    /// members have seen each chunk before the primary's windows that it completes.
+    private let primaryRate: Int
 
     public init(model: ModelFile, settings: PipelineSettings) throws {
         self.model = model
@@ -56,9 +62,24 @@ public final class Pipeline {
         let frontendSettings = model.frontend
         frontend = try MelFrontend(settings: frontendSettings)
         assembler = WindowAssembler(settings: frontendSettings, hopFrames: settings.hopFrames)
-        classifier = try WindowClassifier(network: Network(model: model), settings: settings)
-        converter = MonoConverter(outputRate: frontendSettings.sampleRate)
+        // One resampler per distinct rate, not per member.
+        var rates: [Int] = []
+        for member in model.members where member.frontend.sampleRate != frontendSettings.sampleRate && !rates.contains(member.frontend.sampleRate) {
+            rates.append(member.frontend.sampleRate)
+        }
+        rates.append(frontendSettings.sampleRate)
+        primaryRate = rates.count - 1
+        lanes = try model.members.enumerated().map { k, member in
+            try MemberLane(member: k + 1, model: member, rateIndex: rates.firstIndex(of: member.frontend.sampleRate)!)
+        }
+        let fusion = model.fusion.map { FusionStage(spec: $0, members: model.members) }
+        self.fusion = fusion
+        classifier = try WindowClassifier(network: Network(model: model), settings: settings, fusion: fusion)
+        converter = MonoConverter(outputRates: rates)
     }
+
+    /// The labels of `WindowResult.soundTags`: a fused model's sound classes (empty without).
+    public var soundTagLabels: [String] { fusion?.soundTagLabels ?? [] }
 
     /// Labels of a genre output that are not music: a window whose top label is one of
     /// them is reported as such and never feeds the genre belief (nor does silence).
@@ -87,6 +108,9 @@ public final class Pipeline {
         frontend.reset()
         assembler.reset()
         classifier.reset()
+        for lane in lanes { lane.reset() }
+        let fusion = self.fusion
+        func onMemberWindow(_ lane: MemberLane, _ endSeconds: Double) { fusion?.add(lane, endSeconds: endSeconds) }
         var summary = Summary()
         var pendingGaps = 0, pendingStalls = 0
         // CPU time of the frontend since the last window: from `mark` to each window's
@@ -104,20 +128,28 @@ public final class Pipeline {
             pendingStalls = 0
             frontendSeconds = 0
             self.classifier.classify(window, into: &result)
+            // The other members' networks ran inside the frontend's time: move it to the network's.
+            for lane in lanes {
+                let seconds = lane.takeNetworkSeconds()
+                result.networkSeconds += seconds
+                result.frontendSeconds -= seconds
+            }
             summary.windows += 1
             try onWindow(result)
             mark = Clocks.threadCPUSeconds()
         }
         summary.stoppedBySignal = try converter.run(
             source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 }
-        ) { samples in
+        ) { rate, samples in
             mark = Clocks.threadCPUSeconds()
-            try frontend.process(samples) { try assembler.process($0, emit: onWindowReady) }
+            for lane in lanes where lane.rateIndex == rate { try lane.process(samples, emit: onMemberWindow) }
+            if rate == primaryRate { try frontend.process(samples) { try assembler.process($0, emit: onWindowReady) } }
             frontendSeconds += Clocks.threadCPUSeconds() - mark
         }
         // End of input (or a stop request): the last frames, then the partial
-        // window if there is enough of it.
+        // window if there is enough of it; the other members first.
         mark = Clocks.threadCPUSeconds()
+        for lane in lanes { try lane.finish(emit: onMemberWindow) }
         try frontend.finish { try assembler.process($0, emit: onWindowReady) }
         try assembler.finish(emit: onWindowReady)
         summary.seconds = frontendSettings.seconds(frames: frontend.framesProduced)

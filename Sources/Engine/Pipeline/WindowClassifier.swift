@@ -18,9 +18,12 @@ final class WindowClassifier {
     private var genreEvidence: [Float]
     private var probabilities: [Float]
     private var tagValues: [Float]
+    /// A fused model's other members' contribution to the genre output; nil for one network.
+    let fusion: FusionStage?
 
-    init(network: Network, settings: PipelineSettings) throws {
+    init(network: Network, settings: PipelineSettings, fusion: FusionStage? = nil) throws {
         self.network = network
+        self.fusion = fusion
         self.settings = settings
         let model = network.model
         genre = model.output(ModelOutput.genre)
@@ -49,6 +52,7 @@ final class WindowClassifier {
 
     func reset() {
         smoother.reset()
+        fusion?.reset()
     }
 
     /// True for a window that is silence: below the silence level, or below the dead-air
@@ -62,6 +66,7 @@ final class WindowClassifier {
     /// Classifies one window; the result's times, level and counts are filled by the caller.
     func classify(_ window: WindowAssembler.Window, into result: inout WindowResult) {
         if isSilence(window) {
+            fusion?.skip(until: window.endSeconds)
             smoother.advance()
             result.kind = .silence
             result.label = "silence"
@@ -79,9 +84,13 @@ final class WindowClassifier {
             result.kind = .tagsOnly
             return
         }
-        let p = network.values(of: genre)
-        copy(p, into: &probabilities)
+        copy(network.values(of: genre), into: &probabilities)
+        if let fusion {
+            fusion.fuse(primary: network, endSeconds: window.endSeconds, into: &probabilities)
+            if settings.tags && !fusion.soundTags.isEmpty { result.soundTags = fusion.soundTags }
+        }
         result.probabilities = probabilities
+        let p = probabilities
         var raw = 0
         for i in 1..<p.count where p[i] > p[raw] { raw = i }
         result.rawLabel = labels[raw]
