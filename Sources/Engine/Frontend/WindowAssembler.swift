@@ -55,6 +55,12 @@ public final class WindowAssembler {
         coveredFrames = 0
     }
 
+    /// Where the next whole window will end, in seconds from the stream start: every
+    /// window ending before it has been emitted.
+    public var nextWindowEndSeconds: Double {
+        seconds(frames: windowsEmitted * hopFrames + framesPerWindow)
+    }
+
     /// A window that is ready, handed to `emit`: its model input, position, times and level.
     public struct Window {
         public var index: Int

@@ -63,6 +63,9 @@ public struct FusionSpec: Sendable {
             let score: Score
             switch try object.required("score", as: .string) as String {
             case "log_probability":
+                guard member > 0 || output.name == ModelOutput.genre else {
+                    throw JSONError(message: "field \"\(object.fieldPath("output"))\": the primary's log_probability term reads its genre output, found \"\(outputName)\"")
+                }
                 guard output.labels == labels else {
                     throw JSONError(message: "field \"\(object.fieldPath("output"))\": log_probability needs an output labelled as the genre output (\(labels)), found \(output.labels ?? [])")
                 }

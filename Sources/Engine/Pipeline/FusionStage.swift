@@ -57,27 +57,31 @@ final class FusionStage {
     }
 
     /// The fused probabilities of the primary window ending at `endSeconds`, written
-    /// over `probabilities` (the primary's genre output on entry).
-    func fuse(primary: Network, endSeconds: Double, into probabilities: inout [Float]) {
+    /// over `probabilities` (the primary's genre output on entry, which its terms read).
+    func fuse(endSeconds: Double, into probabilities: inout [Float]) {
         let n = spec.labels.count
         for g in 0..<n { scores[g] = spec.bias[g] }
         for g in soundTags.indices { soundTags[g] = 0 }
         for (k, term) in spec.terms.enumerated() {
             if term.member == 0 {
-                let p = primary.values(of: term.output)
-                for g in 0..<n { scores[g] += term.weights[g] * log(p[g] + FusionSpec.floor) }
+                // The loader allows the primary only its genre output here (labelled as the genre output).
+                for g in 0..<n { scores[g] += term.weights[g] * log(probabilities[g] + FusionSpec.floor) }
                 continue
             }
-            guard case let .logGroupSum(groups) = term.score else { continue }
             var count = 0
             let isSoundTags = k == soundTagsTerm
             for g in 0..<n { termSums[g] = 0 }
             pending[k].removeThrough(endSeconds) { values in
                 count += 1
-                for g in 0..<n where !groups[g].isEmpty {
-                    var sum: Float = 0
-                    for c in groups[g] { sum += values[c] }
-                    termSums[g] += log(sum + FusionSpec.floor)
+                switch term.score {
+                case .logProbability:
+                    for g in 0..<n { termSums[g] += log(values[g] + FusionSpec.floor) }
+                case let .logGroupSum(groups):
+                    for g in 0..<n where !groups[g].isEmpty {
+                        var sum: Float = 0
+                        for c in groups[g] { sum += values[c] }
+                        termSums[g] += log(sum + FusionSpec.floor)
+                    }
                 }
                 if isSoundTags { for c in soundTags.indices { soundTags[c] += values[c] } }
             }

@@ -13,6 +13,13 @@ final class MemberLane {
     let network: Network
     /// CPU seconds its network has run since the last `takeNetworkSeconds`.
     private var networkSeconds = 0.0
+    /// True once `finish` has run: no more windows will come.
+    private(set) var finished = false
+
+    /// True when every window of this member ending by `endSeconds` has been emitted.
+    func hasPassed(_ endSeconds: Double) -> Bool {
+        finished || assembler.nextWindowEndSeconds > endSeconds + 1e-6
+    }
 
     init(member: Int, model: ModelFile, rateIndex: Int) throws {
         self.member = member
@@ -27,6 +34,7 @@ final class MemberLane {
         frontend.reset()
         assembler.reset()
         networkSeconds = 0
+        finished = false
     }
 
     /// The stream contract: adds samples at the member's rate; `emit` hears of each
@@ -39,6 +47,7 @@ final class MemberLane {
     func finish(emit: (MemberLane, Double) throws -> Void) throws {
         try frontend.finish { try assembler.process($0) { try run($0, emit) } }
         try assembler.finish { try run($0, emit) }
+        finished = true
     }
 
     func takeNetworkSeconds() -> Double {

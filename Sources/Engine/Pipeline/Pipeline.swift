@@ -117,8 +117,24 @@ public final class Pipeline {
         // completion, the network's own time excluded.
         var frontendSeconds = 0.0
         var mark = 0.0
+        // A fused model's music window waits here until every other member has emitted
+        // its windows that end in it (their resamplers and frames lag the primary's by
+        // milliseconds). At most one waits: the next window releases it in any case.
+        var waiting: (result: WindowResult, endSeconds: Double)? = nil
+        func release() throws {
+            guard var (result, endSeconds) = waiting else { return }
+            waiting = nil
+            classifier.decide(&result, endSeconds: endSeconds)
+            summary.windows += 1
+            try onWindow(result)
+        }
+        func releaseIfPassed() throws {
+            guard let endSeconds = waiting?.endSeconds, lanes.allSatisfy({ $0.hasPassed(endSeconds) }) else { return }
+            try release()
+        }
         func onWindowReady(_ window: WindowAssembler.Window) throws {
             frontendSeconds += Clocks.threadCPUSeconds() - mark
+            try release()
             var result = WindowResult(
                 source: source.name, index: window.index, kind: .music, startSeconds: window.startSeconds,
                 endSeconds: window.endSeconds, newSeconds: window.newSeconds, label: nil, confidence: nil,
@@ -134,8 +150,13 @@ public final class Pipeline {
                 result.networkSeconds += seconds
                 result.frontendSeconds -= seconds
             }
-            summary.windows += 1
-            try onWindow(result)
+            if fusion != nil && result.kind == .music {
+                waiting = (result, window.endSeconds)
+                try releaseIfPassed()
+            } else {
+                summary.windows += 1
+                try onWindow(result)
+            }
             mark = Clocks.threadCPUSeconds()
         }
         summary.stoppedBySignal = try converter.run(
@@ -143,6 +164,11 @@ public final class Pipeline {
         ) { rate, samples in
             mark = Clocks.threadCPUSeconds()
             for lane in lanes where lane.rateIndex == rate { try lane.process(samples, emit: onMemberWindow) }
+            if !lanes.isEmpty {
+                frontendSeconds += Clocks.threadCPUSeconds() - mark
+                try releaseIfPassed()
+                mark = Clocks.threadCPUSeconds()
+            }
             if rate == primaryRate { try frontend.process(samples) { try assembler.process($0, emit: onWindowReady) } }
             frontendSeconds += Clocks.threadCPUSeconds() - mark
         }
@@ -152,6 +178,7 @@ public final class Pipeline {
         for lane in lanes { try lane.finish(emit: onMemberWindow) }
         try frontend.finish { try assembler.process($0, emit: onWindowReady) }
         try assembler.finish(emit: onWindowReady)
+        try release()
         summary.seconds = frontendSettings.seconds(frames: frontend.framesProduced)
         if summary.windows == 0 && !summary.stoppedBySignal {
             warn("\(source.name): the input ended before half a window "

@@ -64,6 +64,7 @@ final class WindowClassifier {
     }
 
     /// Classifies one window; the result's times, level and counts are filled by the caller.
+    /// A music window of a fused model is left for `decide` (its kind `.music`, no label yet).
     func classify(_ window: WindowAssembler.Window, into result: inout WindowResult) {
         if isSilence(window) {
             fusion?.skip(until: window.endSeconds)
@@ -85,8 +86,17 @@ final class WindowClassifier {
             return
         }
         copy(network.values(of: genre), into: &probabilities)
+        result.kind = .music
+        if fusion == nil { decide(&result, endSeconds: window.endSeconds) }
+    }
+
+    /// The genre decision for a window `classify` has run the network on: with a fused
+    /// model, once the other members have seen the window's audio (the pipeline waits
+    /// for them), the fusion; then the raw label and the smoothed one.
+    func decide(_ result: inout WindowResult, endSeconds: Double) {
+        guard result.kind == .music else { return }
         if let fusion {
-            fusion.fuse(primary: network, endSeconds: window.endSeconds, into: &probabilities)
+            fusion.fuse(endSeconds: endSeconds, into: &probabilities)
             if settings.tags && !fusion.soundTags.isEmpty { result.soundTags = fusion.soundTags }
         }
         result.probabilities = probabilities
@@ -103,7 +113,6 @@ final class WindowClassifier {
             result.confidence = Double(p[raw])
             return
         }
-        result.kind = .music
         guard settings.smoothing != nil else {
             result.label = labels[raw]
             result.confidence = Double(p[raw])
