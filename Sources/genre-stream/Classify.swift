@@ -174,7 +174,8 @@ struct Classify: ParsableCommand {
         } else {
             sinks.append(try WindowLines(
                 formatter: LineFormatter(format: format, clock: clockMode, labels: model.labels, top: min(top, model.labels.count),
-                                         showSource: files.count > 1, tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1))),
+                                         showSource: files.count > 1, tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1)),
+                                         soundLabels: showTags ? pipeline.soundTagLabels : []),
                 writer: stdout))
         }
         if let segmentsFile {

@@ -20,23 +20,37 @@ struct Models: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
+    /// One line per model: its whole cost per window, then, for a fused model, one
+    /// indented line per member.
     static func describe(_ name: String, _ model: ModelFile, isDefault: Bool) -> String {
-        let f = model.frontend
-        let mflop = TextFormatting.fixed(Double(model.flopsPerWindow) / 1e6, 1)
-        let megabytes = TextFormatting.fixed(Double(model.parameterCount * 4) / 1e6, 1)
-        let outputs = model.outputs.map { o in
-            o.name + "[\(o.labels?.count ?? model.nodes[o.node].shape.count)]"
-        }.joined(separator: ", ")
+        let mflop = TextFormatting.fixed(model.fusedFlopsPerWindow / 1e6, 1)
+        let parameters = model.fusedParameterCount
+        let megabytes = TextFormatting.fixed(Double(parameters * 4) / 1e6, 1)
+        var text = "\(name)\(isDefault ? " (default)" : ""): \(model.name), format v\(model.version), "
+            + "\(parameters) parameters (\(megabytes) MB), \(mflop) MFLOP per window"
+        guard model.version >= 3 else { return text + "; " + member(model, primary: model) }
+        text += " (\(model.members.count + 1) members)"
+        for m in [model] + model.members { text += "\n  " + (m.memberName ?? m.name) + ": " + member(m, primary: model) }
+        return text
+    }
+
+    /// A network's cost, outputs and frontend.
+    static func member(_ m: ModelFile, primary: ModelFile) -> String {
+        let f = m.frontend
+        let outputs = m.outputs.map { o in o.name + "[\(o.labels?.count ?? m.nodes[o.node].shape.count)]" }.joined(separator: ", ")
         let compression: String
         switch f.compression {
         case .decibels: compression = "dB"
         case .log10OnePlus(let k): compression = "log10(1+\(TextFormatting.fixed(k, 0))x)"
         case .naturalLog(let offset): compression = "ln(x+\(offset))"
         }
-        return "\(name)\(isDefault ? " (default)" : ""): \(model.name), format v\(model.version), "
-            + "\(model.parameterCount) parameters (\(megabytes) MB), \(mflop) MFLOP per window; "
-            + "outputs \(outputs); frontend \(f.sampleRate) Hz, n_fft \(f.nFFT)\(f.winLength != f.nFFT ? ", win \(f.winLength)" : ""), hop \(f.hopLength)\(f.center ? " centred" : ""), "
-            + "\(f.nMels) mel bands to \(TextFormatting.fixed(f.fmax, 0)) Hz, \(compression), "
-            + "\(f.framesPerWindow) frames = \(TextFormatting.fixed(f.windowSeconds, 3)) s per window"
+        var cost = TextFormatting.fixed(Double(m.flopsPerWindow) / 1e6, 1) + " MFLOP per \(TextFormatting.fixed(f.windowSeconds, 3))-s window"
+        if m.memberName == nil && m.version >= 3 {
+            let hop = f.seconds(frames: f.windowHopFrames)
+            cost += " every \(TextFormatting.fixed(hop, 2)) s (\(TextFormatting.fixed(primary.frontend.windowSeconds / hop, 2)) per primary window)"
+        }
+        return cost + "; outputs \(outputs); frontend \(f.sampleRate) Hz, n_fft \(f.nFFT)\(f.winLength != f.nFFT ? ", win \(f.winLength)" : ""), "
+            + "hop \(f.hopLength)\(f.center ? " centred" : ""), \(f.nMels) mel bands \(TextFormatting.fixed(f.fmin, 0))-\(TextFormatting.fixed(f.fmax, 0)) Hz, "
+            + "\(f.power == 1 ? "magnitude, " : "")\(compression), \(f.framesPerWindow) frames per window"
     }
 }

@@ -45,6 +45,15 @@ public struct ModelFile: Sendable {
     public var flopsPerWindow: Int { nodes.reduce(0) { $0 + $1.flops(input: $1.inputs.first.map { nodes[$0].shape } ?? $1.shape) } }
     /// Weights the graph holds.
     public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+    /// Weights of every member together.
+    public var fusedParameterCount: Int { members.reduce(parameterCount) { $0 + $1.parameterCount } }
+    /// Multiply-adds x 2 per primary window, every member together: each other member's
+    /// windows counted at the rate its window grid gives them.
+    public var fusedFlopsPerWindow: Double {
+        members.reduce(Double(flopsPerWindow)) { total, m in
+            total + Double(m.flopsPerWindow) * frontend.windowSeconds / m.frontend.seconds(frames: m.frontend.windowHopFrames)
+        }
+    }
 
     /// The models compiled into the binary (Weights/ at build time), by name.
     public enum BuiltIn: String, CaseIterable, Sendable {

@@ -27,9 +27,12 @@ public struct LineFormatter {
     public let tagLabels: [String]
     /// Tags listed in the human format (JSONL and CSV carry all of them).
     public let topTags: Int
+    /// A fused model's sound classes (YAMNet's AudioSet classes), when tags are printed; empty otherwise.
+    public let soundLabels: [String]
 
     public init(format: OutputFormat, clock: ClockMode, labels: [String], top: Int, showSource: Bool,
-                tagLabels: [String] = [], topTags: Int = 5) {
+                tagLabels: [String] = [], topTags: Int = 5, soundLabels: [String] = []) {
+        self.soundLabels = soundLabels
         self.format = format
         self.clock = clock
         self.labels = labels
@@ -44,7 +47,8 @@ public struct LineFormatter {
         guard format == .csv else { return nil }
         let fixed = ["source", "window", "start_s", "end_s", "wall_time", "label", "confidence",
                      "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps", "stalls"]
-        return (fixed + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 }).joined(separator: ",")
+        return (fixed + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 } + soundLabels.map { TextFormatting.csvField("s_" + $0) })
+            .joined(separator: ",")
     }
 
     public func line(for r: WindowResult) -> String {
@@ -72,6 +76,10 @@ public struct LineFormatter {
             line += "  tags: " + topIndices(r.tags, topTags).map { tagLabels[$0] + " " + F.fixed(Double(r.tags[$0]), 2) }
                 .joined(separator: ", ")
         }
+        if !r.soundTags.isEmpty {
+            line += "  sounds: " + topIndices(r.soundTags, topTags).map { soundLabels[$0] + " " + F.fixed(Double(r.soundTags[$0]), 2) }
+                .joined(separator: ", ")
+        }
         if r.isPartial { line += "  [partial]" }
         if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
         if r.stalls > 0 { line += "  [stall x\(r.stalls)]" }
@@ -89,6 +97,7 @@ public struct LineFormatter {
         line += ",\"raw_confidence\":" + (r.rawConfidence.map { F.fixed($0, 4) } ?? "null")
         line += ",\"probabilities\":" + jsonObject(labels, r.probabilities)
         if !tagLabels.isEmpty { line += ",\"tags\":" + jsonObject(tagLabels, r.tags) }
+        if !soundLabels.isEmpty { line += ",\"sounds\":" + jsonObject(soundLabels, r.soundTags) }
         line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
         line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps),\"stalls\":\(r.stalls)}"
         return line
@@ -102,6 +111,7 @@ public struct LineFormatter {
                       r.isPartial ? "1" : "0", String(r.gaps), String(r.stalls)]
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
         fields += tagLabels.indices.map { r.tags.isEmpty ? "" : F.fixed(Double(r.tags[$0]), 4) }
+        fields += soundLabels.indices.map { r.soundTags.isEmpty ? "" : F.fixed(Double(r.soundTags[$0]), 4) }
         return fields.joined(separator: ",")
     }
 
