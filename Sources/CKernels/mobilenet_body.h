@@ -27,6 +27,10 @@
 
 #define GS_PW_NVMAX (GS_PW_PT * GS_PW_NR / GS_VW) /* channel vectors of a full tile */
 
+/* The tile loops fully unrolled (up to 12 pixels; GS_UNROLL's 8 would leave
+ * the accumulator array in memory). */
+#define MN_UNROLL _Pragma("GCC unroll 16")
+
 static inline __attribute__((always_inline)) GS_MN_TARGET gs_v mn_act(gs_v v, int relu, gs_v zero, gs_v cap) {
     return relu ? V_MIN(V_MAX(v, zero), cap) : v;
 }
@@ -44,31 +48,31 @@ pw_tile(const int nv, const int np, const float *restrict in, int cin, int hw, c
         size_t panel_stride, const float *restrict bias_t, int n_ch, int relu, float relu_max,
         float *restrict out) {
     gs_v acc[GS_PW_NVMAX][GS_PW_PX];
-    GS_UNROLL
+    MN_UNROLL
     for (int v = 0; v < nv; v++) {
         const gs_v b = V_LOAD(bias_t + v * GS_VW);
-        GS_UNROLL
+        MN_UNROLL
         for (int p = 0; p < np; p++) acc[v][p] = b;
     }
     for (int ci = 0; ci < cin; ci++) {
         const float *x = in + (size_t)ci * hw;
         gs_v wv[GS_PW_NVMAX];
-        GS_UNROLL
+        MN_UNROLL
         for (int v = 0; v < nv; v++)
             wv[v] = V_LOAD(panel + (size_t)(v * GS_VW / GS_PW_NR) * panel_stride + (size_t)ci * GS_PW_NR +
                            (v * GS_VW) % GS_PW_NR);
-        GS_UNROLL
+        MN_UNROLL
         for (int p = 0; p < np; p++) {
             const float s = x[p];
-            GS_UNROLL
+            MN_UNROLL
             for (int v = 0; v < nv; v++) acc[v][p] = V_FMA_S(wv[v], s, acc[v][p]);
         }
     }
     const gs_v zero = V_SET1(0.0f), cap = V_SET1(relu_max);
     float t[GS_PW_PX][GS_PW_NVMAX * GS_VW] __attribute__((aligned(64)));
-    GS_UNROLL
+    MN_UNROLL
     for (int p = 0; p < np; p++)
-        GS_UNROLL
+        MN_UNROLL
         for (int v = 0; v < nv; v++) V_STORE(&t[p][v * GS_VW], mn_act(acc[v][p], relu, zero, cap));
     for (int c = 0; c < n_ch; c++) {
         float *restrict dst = out + (size_t)c * hw;
@@ -119,85 +123,150 @@ GS_MN_TARGET void GS_MN_SUFFIX(gs_pointwise)(const float *restrict in, int cin, 
 #undef PW_TILES_
 
 #ifdef GS_MN_DEPTHWISE
-/* Columns [j0, j0 + GS_VW) of output row i of one channel, every read inside
- * the row (the caller checks): the taps of each input row in range, left to
- * right after the bias, as in gs_dw3x3_pixel. Stride 2 reads the row
- * de-interleaved: even columns for taps 0 and 2, odd ones for tap 1. */
-static inline __attribute__((always_inline)) GS_MN_TARGET gs_v
-dw_chunk(const int stride, const float *restrict plane, int h, int w, int pad_top, int pad_left,
-         const gs_v k[9], gs_v acc, int i, int j0) {
-    GS_UNROLL
-    for (int a = 0; a < 3; a++) {
-        const int y = i * stride + a - pad_top;
-        if (y < 0 || y >= h) continue;
-        const float *r = plane + (size_t)y * w + (size_t)(j0 * stride - pad_left);
-        if (stride == 1) {
-            acc = V_FMA(k[3 * a], V_LOAD(r), acc);
-            acc = V_FMA(k[3 * a + 1], V_LOAD(r + 1), acc);
-            acc = V_FMA(k[3 * a + 2], V_LOAD(r + 2), acc);
-        } else {
-            gs_v e0, o0, e1, o1;
-            V_LOAD_EVEN_ODD(r, e0, o0);
-            V_LOAD_EVEN_ODD(r + 2, e1, o1);
-            (void)o1;
-            acc = V_FMA(k[3 * a], e0, acc);
-            acc = V_FMA(k[3 * a + 1], o0, acc);
-            acc = V_FMA(k[3 * a + 2], e1, acc);
-        }
-    }
-    return acc;
+/* The depthwise kernel works on zero-padded copies of a band of rows in a
+ * stack buffer of DW_BUF floats (32 KiB; YAMNet's largest plane, 32 x 48, fits
+ * whole), so that every tap is a fixed offset from the output's flat index and
+ * one vector loop covers edges, narrow rows (down to 2 x 3) and all. A row too
+ * wide for even one band (about 1500 floats) takes the scalar path. */
+#define DW_BUF 8192
+#define DW_MARGIN (2 * GS_VW)
+
+/* Short copies and zero fills (a row of 3 to 50 floats): whole vectors, then
+ * floats, inline, where a libc call per row would cost more than the row. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void dw_copy(float *restrict dst, const float *restrict src,
+                                                                       int n) {
+    int x = 0;
+    for (; x + GS_VW <= n; x += GS_VW) V_STORE(dst + x, V_LOAD(src + x));
+    GS_SCALAR_LOOP
+    for (; x < n; x++) dst[x] = src[x];
 }
 
-/* Each output row in vectors along w: from the first column whose taps all lie
- * right of the left edge, in steps of GS_VW, the last vector moved back to end
- * at the last column whose reads all lie inside the row (overlapping the one
- * before: in and out do not alias, so recomputing is harmless). The columns
- * outside that range (one or two at each edge, or all of a row narrower than
- * a vector) take the scalar path. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void dw_zero(float *restrict dst, int n) {
+    int x = 0;
+    for (; x + GS_VW <= n; x += GS_VW) V_STORE(dst + x, V_SET1(0.0f));
+    GS_SCALAR_LOOP
+    for (; x < n; x++) dst[x] = 0.0f;
+}
+
+/* dst[x] = in[r][x + x0] for x < n, zero outside the plane. */
 static inline __attribute__((always_inline)) GS_MN_TARGET void
-dw_channel(const int stride, const float *restrict plane, int h, int w, int pad_top, int pad_left,
-           const float *restrict k9, float bias, int relu, float relu_max, float *restrict dst, int oh, int ow) {
-    const int jb = (pad_left + stride - 1) / stride;
-    /* Last read of a vector at j0: j0 + GS_VW + 1 - pad_left at stride 1,
-     * 2 j0 + 2 GS_VW + 1 - pad_left at stride 2 (the shifted even load). */
-    const int room = stride == 1 ? w - GS_VW - 2 + pad_left : w - 2 * GS_VW - 2 + pad_left;
-    int jl = room < 0 ? -1 : stride == 1 ? room : room / 2;
-    if (jl > ow - GS_VW) jl = ow - GS_VW;
-    gs_v k[9];
-    GS_UNROLL
-    for (int t = 0; t < 9; t++) k[t] = V_SET1(k9[t]);
-    const gs_v b = V_SET1(bias), zero = V_SET1(0.0f), cap = V_SET1(relu_max);
-    for (int i = 0; i < oh; i++) {
-        float *restrict row = dst + (size_t)i * ow;
-        int scalar_from = ow, scalar_to = ow; /* the columns [from, to) the vectors cover */
-        if (jl >= jb) {
-            for (int j0 = jb;; j0 += GS_VW) {
-                if (j0 > jl) j0 = jl;
-                V_STORE(row + j0, mn_act(dw_chunk(stride, plane, h, w, pad_top, pad_left, k, b, i, j0), relu, zero, cap));
-                if (j0 == jl) break;
-            }
-            scalar_from = jb;
-            scalar_to = jl + GS_VW;
-        }
-        for (int j = 0; j < ow; j++) {
-            if (j == scalar_from) j = scalar_to;
-            if (j >= ow) break;
-            row[j] = gs_pw_act(gs_dw3x3_pixel(plane, h, w, stride, pad_top, pad_left, k9, bias, i, j), relu, relu_max);
-        }
+dw_fill_row(float *restrict dst, int n, const float *restrict plane, int h, int w, int r, int x0) {
+    if (r < 0 || r >= h) {
+        dw_zero(dst, n);
+        return;
     }
+    int lo = -x0 > 0 ? -x0 : 0, hi = w - x0 < n ? w - x0 : n;
+    if (lo > n) lo = n;
+    if (hi < lo) hi = lo;
+    dw_zero(dst, lo);
+    dw_copy(dst + lo, plane + (size_t)r * w + lo + x0, hi - lo);
+    dw_zero(dst + hi, n - hi);
 }
 
+/* The output flat over a band, wide rows of width `wp` (the columns past ow
+ * are computed and dropped), activated into t; then its valid columns to dst. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void
+dw_store_band(const float *restrict t, int rows, int wp, int ow, float *restrict dst) {
+    for (int r = 0; r < rows; r++) dw_copy(dst + (size_t)r * ow, t + (size_t)r * wp, ow);
+}
+
+/* Stride 1, output rows [i0, i0 + rows): P[y][x] = in[i0 + y - pad_top][x - pad_left]
+ * over rows + 2 rows of wp = ow + 2, so that out[i0 + i][j] = sum k[a][b] P[m + a wp + b]
+ * at m = i wp + j. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void
+dw_band_s1(const float *restrict plane, int h, int w, int pad_top, int pad_left, const gs_v k[9], gs_v bias,
+           int relu, gs_v zero, gs_v cap, int i0, int rows, int ow, float *restrict dst, float *restrict buf) {
+    const int wp = ow + 2, n = rows * wp;
+    float *restrict P = buf, *restrict t = buf + (size_t)(rows + 2) * wp + DW_MARGIN;
+    for (int y = 0; y < rows + 2; y++) dw_fill_row(P + (size_t)y * wp, wp, plane, h, w, i0 + y - pad_top, -pad_left);
+    dw_zero(P + (size_t)(rows + 2) * wp, DW_MARGIN);
+    for (int m = 0; m < n; m += GS_VW) {
+        gs_v acc = bias;
+        MN_UNROLL
+        for (int a = 0; a < 3; a++)
+            MN_UNROLL
+            for (int b = 0; b < 3; b++) acc = V_FMA(k[3 * a + b], V_LOAD(P + m + a * wp + b), acc);
+        V_STORE(t + m, mn_act(acc, relu, zero, cap));
+    }
+    dw_store_band(t, rows, wp, ow, dst);
+}
+
+/* Stride 2, output rows [i0, i0 + rows): the padded band P[y][x] =
+ * in[2 i0 + y - pad_top][x - pad_left], 2 rows + 1 rows of 2 we (we = ow + 1),
+ * split by row and column parity into Ee (even rows, even columns), Eo, Oe, Oo,
+ * each with rows of we, so that at m = i we + j
+ *   out[i0 + i][j] = k00 Ee[m] + k01 Eo[m] + k02 Ee[m+1] + k10 Oe[m] + k11 Oo[m] + k12 Oe[m+1]
+ *                  + k20 Ee[m+we] + k21 Eo[m+we] + k22 Ee[m+we+1]. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void
+dw_band_s2(const float *restrict plane, int h, int w, int pad_top, int pad_left, const gs_v k[9], gs_v bias,
+           int relu, gs_v zero, gs_v cap, int i0, int rows, int ow, float *restrict dst, float *restrict buf) {
+    const int we = ow + 1, we_pad = (we + GS_VW - 1) / GS_VW * GS_VW, n = rows * we;
+    const size_t even = (size_t)(rows + 1) * we + DW_MARGIN, odd = (size_t)rows * we + DW_MARGIN;
+    float *restrict Ee = buf, *restrict Eo = Ee + even, *restrict Oe = Eo + even, *restrict Oo = Oe + odd;
+    float *restrict row = Oo + odd, *restrict t = row + 2 * (size_t)we_pad;
+    /* The margins past each plane's rows: read by the last vectors, in lanes that are dropped. */
+    dw_zero(Ee + even - DW_MARGIN, DW_MARGIN);
+    dw_zero(Eo + even - DW_MARGIN, DW_MARGIN);
+    dw_zero(Oe + odd - DW_MARGIN, DW_MARGIN);
+    dw_zero(Oo + odd - DW_MARGIN, DW_MARGIN);
+    for (int y = 0; y < 2 * rows + 1; y++) {
+        dw_fill_row(row, 2 * we_pad, plane, h, w, 2 * i0 + y - pad_top, -pad_left);
+        float *e = ((y & 1) ? Oe : Ee) + (size_t)(y >> 1) * we, *o = ((y & 1) ? Oo : Eo) + (size_t)(y >> 1) * we;
+        /* Whole vectors: the last one runs into the next row, filled after it, or the margin. */
+        for (int x = 0; x < we; x += GS_VW) {
+            gs_v ve, vo;
+            V_LOAD_EVEN_ODD(row + 2 * x, ve, vo);
+            V_STORE(e + x, ve);
+            V_STORE(o + x, vo);
+        }
+    }
+    for (int m = 0; m < n; m += GS_VW) {
+        gs_v acc = bias;
+        acc = V_FMA(k[0], V_LOAD(Ee + m), acc);
+        acc = V_FMA(k[1], V_LOAD(Eo + m), acc);
+        acc = V_FMA(k[2], V_LOAD(Ee + m + 1), acc);
+        acc = V_FMA(k[3], V_LOAD(Oe + m), acc);
+        acc = V_FMA(k[4], V_LOAD(Oo + m), acc);
+        acc = V_FMA(k[5], V_LOAD(Oe + m + 1), acc);
+        acc = V_FMA(k[6], V_LOAD(Ee + m + we), acc);
+        acc = V_FMA(k[7], V_LOAD(Eo + m + we), acc);
+        acc = V_FMA(k[8], V_LOAD(Ee + m + we + 1), acc);
+        V_STORE(t + m, mn_act(acc, relu, zero, cap));
+    }
+    dw_store_band(t, rows, we, ow, dst);
+}
+
+/* Bands of as many output rows as the buffer holds. Strides other than 1 and 2
+ * (not in the contract) and rows too wide for the buffer take the scalar path. */
 GS_MN_TARGET void GS_MN_SUFFIX(gs_depthwise3x3)(const float *restrict in, int c, int h, int w, int stride,
                                                 int pad_top, int pad_left, const float *restrict weight,
                                                 const float *restrict bias, int relu, float relu_max,
                                                 float *restrict out, int oh, int ow) {
+    float buf[DW_BUF] __attribute__((aligned(64)));
+    /* Floats a band of R rows takes: (2R + 2) wp + 3 GS_VW at stride 1,
+     * (5R + 2) we + 2 we_pad + 7 GS_VW + GS_VW at stride 2 (the margins included). */
+    const int wp = ow + 2, we = ow + 1, we_pad = (we + GS_VW - 1) / GS_VW * GS_VW;
+    const int band = stride == 1 ? (DW_BUF - 3 * DW_MARGIN - 2 * wp) / (2 * wp)
+                   : stride == 2 ? (DW_BUF - 2 * we - 2 * we_pad - 6 * DW_MARGIN) / (5 * we) : 0;
+    if (band < 1) {
+        gs_depthwise3x3_scalar(in, c, h, w, stride, pad_top, pad_left, weight, bias, relu, relu_max, out, oh, ow);
+        return;
+    }
+    const gs_v zero = V_SET1(0.0f), cap = V_SET1(relu_max);
     for (int ch = 0; ch < c; ch++) {
         const float *restrict plane = in + (size_t)ch * h * w;
-        float *restrict dst = out + (size_t)ch * oh * ow;
-        if (stride == 1)
-            dw_channel(1, plane, h, w, pad_top, pad_left, weight + (size_t)ch * 9, bias[ch], relu, relu_max, dst, oh, ow);
-        else
-            dw_channel(2, plane, h, w, pad_top, pad_left, weight + (size_t)ch * 9, bias[ch], relu, relu_max, dst, oh, ow);
+        gs_v k[9];
+        MN_UNROLL
+        for (int q = 0; q < 9; q++) k[q] = V_SET1(weight[(size_t)ch * 9 + q]);
+        const gs_v b = V_SET1(bias[ch]);
+        for (int i0 = 0; i0 < oh; i0 += band) {
+            const int rows = oh - i0 < band ? oh - i0 : band;
+            float *restrict dst = out + ((size_t)ch * oh + i0) * ow;
+            if (stride == 1)
+                dw_band_s1(plane, h, w, pad_top, pad_left, k, b, relu, zero, cap, i0, rows, ow, dst, buf);
+            else
+                dw_band_s2(plane, h, w, pad_top, pad_left, k, b, relu, zero, cap, i0, rows, ow, dst, buf);
+        }
     }
 }
 

@@ -465,6 +465,195 @@ final class SIMDKernelTests: XCTestCase {
         XCTAssertEqual(gs_wino27_available(), gs_active_isa() == GS_ISA_AVX2 ? 1 : 0)
     }
 
+    // MARK: MobileNet kernels (YAMNet)
+
+    typealias Depthwise = (UnsafePointer<Float>, Int32, Int32, Int32, Int32, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>,
+                           Int32, Float, UnsafeMutablePointer<Float>, Int32, Int32) -> Void
+    typealias Pointwise = (UnsafePointer<Float>, Int32, Int32, UnsafePointer<Float>, UnsafePointer<Float>, Int32, Int32, Float,
+                           UnsafeMutablePointer<Float>) -> Void
+
+    /// The depthwise and pointwise versions this CPU runs, the dispatching ones included.
+    private var mobileNetVariants: [(name: String, depthwise: Depthwise, pointwise: Pointwise)] {
+        var list: [(name: String, depthwise: Depthwise, pointwise: Pointwise)] = [
+            (name: "dispatch", depthwise: { gs_depthwise3x3($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) },
+             pointwise: { gs_pointwise($0, $1, $2, $3, $4, $5, $6, $7, $8) })]
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 {
+            list.append((name: "avx2", depthwise: { gs_depthwise3x3_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) },
+                         pointwise: { gs_pointwise_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8) }))
+        }
+        if gs_uses_avx512() != 0 {
+            // AVX-512 only for the pointwise convolution: the depthwise slot repeats AVX2.
+            list.append((name: "avx512", depthwise: { gs_depthwise3x3_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) },
+                         pointwise: { gs_pointwise_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8) }))
+        }
+        #elseif arch(arm64)
+        list.append((name: "neon", depthwise: { gs_depthwise3x3_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) },
+                     pointwise: { gs_pointwise_neon($0, $1, $2, $3, $4, $5, $6, $7, $8) }))
+        #endif
+        return list
+    }
+
+    /// Off, plain ReLU, ReLU capped at 0.5.
+    private let mobileNetActivations: [(relu: Int32, max: Float)] = [(0, .infinity), (1, .infinity), (1, 0.5)]
+
+    /// |got - want| <= 1e-5 (1 + magnitude) element by element (magnitude: the
+    /// same sum of |w x| + |bias|), and the guard float after the outputs still NaN.
+    private func assertBounded(_ got: [Float], _ want: [Float], _ magnitude: [Float], _ what: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        let n = want.count
+        XCTAssertEqual(got.count, n + 1, what, file: file, line: line)
+        for i in 0..<n where !(abs(Double(got[i]) - Double(want[i])) <= 1e-5 * (1 + Double(magnitude[i]))) {
+            XCTFail("\(what) differs at \(i): \(got[i]) vs \(want[i])", file: file, line: line)
+            return
+        }
+        XCTAssertTrue(got[n].isNaN, "\(what): stored past the output", file: file, line: line)
+    }
+
+    /// Each depthwise version against gs_depthwise3x3_scalar: YAMNet's shapes
+    /// (fewer channels), strides 1 and 2, "same" sizes with and without the
+    /// extra bottom/right row, then random ones with odd c and rows of every width.
+    func testDepthwiseOnRandomShapes() {
+        var rng = SeededRandom(seed: 31)
+        var shapes = [(32, 32, 48, 1, 1, 1), (64, 32, 48, 2, 0, 0), (16, 16, 24, 2, 0, 0), (8, 8, 12, 2, 0, 0), (8, 4, 6, 1, 1, 1),
+                      (8, 4, 6, 2, 0, 0), (8, 2, 3, 1, 1, 1), (3, 1, 1, 1, 1, 1), (5, 9, 37, 2, 1, 1), (2, 40, 300, 1, 1, 1)]
+        for _ in 0..<16 {
+            shapes.append((Int.random(in: 1...9, using: &rng), Int.random(in: 1...12, using: &rng), Int.random(in: 1...70, using: &rng),
+                           Int.random(in: 1...2, using: &rng), Int.random(in: 0...1, using: &rng), Int.random(in: 0...1, using: &rng)))
+        }
+        for (c, h, w, stride, top, left) in shapes {
+            for extra in [0, 1] {
+                let oh = (h + top - 3) / stride + 1 + extra, ow = (w + left - 3) / stride + 1 + extra
+                guard oh >= 1, ow >= 1 else { continue }
+                let x = rng.floats(c * h * w), weight = rng.floats(c * 9), bias = rng.floats(c)
+                var magnitude = [Float](repeating: .nan, count: c * oh * ow)
+                gs_depthwise3x3_scalar(x.map(abs), Int32(c), Int32(h), Int32(w), Int32(stride), Int32(top), Int32(left),
+                                       weight.map(abs), bias.map(abs), 0, .infinity, &magnitude, Int32(oh), Int32(ow))
+                for act in mobileNetActivations {
+                    var want = [Float](repeating: .nan, count: c * oh * ow)
+                    gs_depthwise3x3_scalar(x, Int32(c), Int32(h), Int32(w), Int32(stride), Int32(top), Int32(left), weight, bias,
+                                           act.relu, act.max, &want, Int32(oh), Int32(ow))
+                    for v in mobileNetVariants {
+                        var got = [Float](repeating: .nan, count: c * oh * ow + 1)
+                        v.depthwise(x, Int32(c), Int32(h), Int32(w), Int32(stride), Int32(top), Int32(left), weight, bias,
+                                    act.relu, act.max, &got, Int32(oh), Int32(ow))
+                        assertBounded(got, want, magnitude,
+                                      "\(v.name) depthwise \(c)x\(h)x\(w) stride \(stride) pad \(top)/\(left) out \(oh)x\(ow) act \(act)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each pointwise version against gs_pointwise_scalar on the same packing:
+    /// YAMNet's shapes (fewer output channels), then hw and cout off every
+    /// vector, tile and panel multiple.
+    func testPointwiseOnRandomShapes() {
+        var rng = SeededRandom(seed: 32)
+        var shapes = [(32, 1536, 64), (64, 384, 48), (256, 24, 80), (512, 6, 1024), (1024, 6, 32), (1, 1, 1), (3, 5, 17), (7, 13, 33),
+                      (17, 7, 16), (2, 37, 47)]
+        for _ in 0..<16 {
+            shapes.append((Int.random(in: 1...70, using: &rng), Int.random(in: 1...60, using: &rng), Int.random(in: 1...80, using: &rng)))
+        }
+        for (cin, hw, cout) in shapes {
+            let x = rng.floats(cin * hw), weight = rng.floats(cout * cin), bias = rng.floats(cout)
+            var packed = [Float](repeating: .nan, count: gs_pointwise_packed_floats(Int32(cin), Int32(cout)))
+            gs_pointwise_pack(weight, Int32(cin), Int32(cout), &packed)
+            var absPacked = packed
+            gs_pointwise_pack(weight.map(abs), Int32(cin), Int32(cout), &absPacked)
+            var magnitude = [Float](repeating: .nan, count: cout * hw)
+            gs_pointwise_scalar(x.map(abs), Int32(cin), Int32(hw), absPacked, bias.map(abs), Int32(cout), 0, .infinity, &magnitude)
+            for act in mobileNetActivations {
+                var want = [Float](repeating: .nan, count: cout * hw)
+                gs_pointwise_scalar(x, Int32(cin), Int32(hw), packed, bias, Int32(cout), act.relu, act.max, &want)
+                for v in mobileNetVariants {
+                    var got = [Float](repeating: .nan, count: cout * hw + 1)
+                    v.pointwise(x, Int32(cin), Int32(hw), packed, bias, Int32(cout), act.relu, act.max, &got)
+                    assertBounded(got, want, magnitude, "\(v.name) pointwise \(cin)->\(cout) hw \(hw) act \(act)")
+                }
+            }
+        }
+    }
+
+    /// The scalar references against plain Swift: the pointwise one from the
+    /// plain [cout][cin] weights (so the packing is checked too), the depthwise
+    /// one from its formula, with and without the extra bottom/right row.
+    func testScalarMobileNetAgainstFormulas() {
+        var rng = SeededRandom(seed: 33)
+        for (cin, hw, cout) in [(3, 5, 17), (33, 7, 40), (1, 1, 1), (16, 9, 16)] {
+            let x = rng.floats(cin * hw), weight = rng.floats(cout * cin), bias = rng.floats(cout)
+            var packed = [Float](repeating: .nan, count: gs_pointwise_packed_floats(Int32(cin), Int32(cout)))
+            XCTAssertEqual(packed.count, (cout + Int(GS_PW_NR) - 1) / Int(GS_PW_NR) * Int(GS_PW_NR) * cin)
+            gs_pointwise_pack(weight, Int32(cin), Int32(cout), &packed)
+            for act in mobileNetActivations {
+                var got = [Float](repeating: .nan, count: cout * hw)
+                gs_pointwise_scalar(x, Int32(cin), Int32(hw), packed, bias, Int32(cout), act.relu, act.max, &got)
+                for co in 0..<cout {
+                    for p in 0..<hw {
+                        var v = Double(bias[co])
+                        for ci in 0..<cin { v += Double(weight[co * cin + ci]) * Double(x[ci * hw + p]) }
+                        if act.relu != 0 { v = min(max(v, 0), Double(act.max)) }
+                        XCTAssertEqual(Double(got[co * hw + p]), v, accuracy: 1e-5 * Double(cin + 1), "pointwise \(cin)->\(cout) at \(co), \(p)")
+                    }
+                }
+            }
+        }
+        for (c, h, w, stride, top, left, oh, ow) in [(2, 5, 7, 1, 1, 1, 5, 7), (2, 6, 8, 2, 0, 0, 3, 4), (3, 6, 8, 2, 1, 1, 3, 4),
+                                                     (1, 4, 6, 2, 0, 0, 2, 3), (1, 3, 3, 1, 0, 0, 1, 1), (2, 4, 5, 2, 1, 1, 3, 3)] {
+            let x = rng.floats(c * h * w), weight = rng.floats(c * 9), bias = rng.floats(c)
+            for act in mobileNetActivations {
+                var got = [Float](repeating: .nan, count: c * oh * ow)
+                gs_depthwise3x3_scalar(x, Int32(c), Int32(h), Int32(w), Int32(stride), Int32(top), Int32(left), weight, bias,
+                                       act.relu, act.max, &got, Int32(oh), Int32(ow))
+                for k in 0..<c {
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            var v = Double(bias[k])
+                            for a in 0..<3 {
+                                for b in 0..<3 {
+                                    let y = i * stride + a - top, xx = j * stride + b - left
+                                    if y >= 0 && y < h && xx >= 0 && xx < w { v += Double(weight[k * 9 + a * 3 + b]) * Double(x[(k * h + y) * w + xx]) }
+                                }
+                            }
+                            if act.relu != 0 { v = min(max(v, 0), Double(act.max)) }
+                            XCTAssertEqual(Double(got[(k * oh + i) * ow + j]), v, accuracy: 1e-5,
+                                           "depthwise \(c)x\(h)x\(w) stride \(stride) pad \(top)/\(left) at \(k), \(i), \(j)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// gs_clamp (also in place) and gs_subsample2d, the dispatching versions
+    /// against the scalar ones and both against plain Swift; exact (no arithmetic).
+    func testScalarClampAndSubsample() {
+        var rng = SeededRandom(seed: 34)
+        for n in [0, 1, 7, 8, 15, 16, 17, 33, 100] {
+            var x = rng.floats(n, in: -2...2)
+            if n > 2 { x[n / 2] = .nan }
+            let want = x.map { $0.isNaN ? -0.5 : min(max($0, -0.5), 1.25) }
+            var scalar = [Float](repeating: .nan, count: n), got = scalar
+            gs_clamp_scalar(x, n, -0.5, 1.25, &scalar)
+            gs_clamp(x, n, -0.5, 1.25, &got)
+            XCTAssertEqual(scalar, want, "clamp scalar n \(n)")
+            XCTAssertEqual(got, want, "clamp n \(n)")
+            x.withUnsafeMutableBufferPointer { p in gs_clamp(p.baseAddress!, n, -0.5, 1.25, p.baseAddress!) }
+            XCTAssertEqual(x, want, "clamp in place n \(n)")
+        }
+        for (c, h, w, sh, sw) in [(32, 64, 96, 2, 2), (3, 7, 9, 2, 2), (2, 5, 33, 1, 2), (4, 6, 17, 2, 1), (1, 1, 1, 2, 2), (2, 9, 40, 3, 3)] {
+            let x = rng.floats(c * h * w)
+            let oh = (h - 1) / sh + 1, ow = (w - 1) / sw + 1
+            var want = [Float](repeating: .nan, count: c * oh * ow)
+            for k in 0..<c { for i in 0..<oh { for j in 0..<ow { want[(k * oh + i) * ow + j] = x[(k * h + i * sh) * w + j * sw] } } }
+            var scalar = [Float](repeating: .nan, count: c * oh * ow), got = scalar
+            gs_subsample2d_scalar(x, Int32(c), Int32(h), Int32(w), Int32(sh), Int32(sw), &scalar)
+            gs_subsample2d(x, Int32(c), Int32(h), Int32(w), Int32(sh), Int32(sw), &got)
+            XCTAssertEqual(scalar, want, "subsample2d scalar \(c)x\(h)x\(w) by \(sh)x\(sw)")
+            XCTAssertEqual(got, want, "subsample2d \(c)x\(h)x\(w) by \(sh)x\(sw)")
+        }
+    }
+
     // MARK: scalar-only small ops, against plain Swift
 
     func testScalarSelectAffine() {

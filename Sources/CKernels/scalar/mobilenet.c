@@ -10,10 +10,8 @@ void gs_depthwise3x3_scalar(const float *restrict in, int c, int h, int w, int s
         const float *restrict plane = in + (size_t)k * h * w;
         float *restrict dst = out + (size_t)k * oh * ow;
         for (int i = 0; i < oh; i++)
-            for (int j = 0; j < ow; j++)
-                dst[(size_t)i * ow + j] = gs_pw_act(
-                    gs_dw3x3_pixel(plane, h, w, stride, pad_top, pad_left, weight + (size_t)k * 9, bias[k], i, j),
-                    relu, relu_max);
+            gs_dw3x3_row(plane, h, w, stride, pad_top, pad_left, weight + (size_t)k * 9, bias[k], relu, relu_max, i,
+                         0, ow, dst + (size_t)i * ow);
     }
 }
 

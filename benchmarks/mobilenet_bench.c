@@ -1,0 +1,130 @@
+/* Speed of the MobileNet kernels on YAMNet's shapes (one 0.96-s patch, input
+ * [1][64][96]): gs_pointwise per version in GFLOP/s (2 x multiply-adds / s),
+ * and the 13 depthwise + pointwise blocks per patch in ms through the
+ * dispatching kernels. Not a test; build and run with
+ *   cc -std=c11 -O2 -I Sources/CKernels/include -I Sources/CKernels \
+ *      $(find Sources/CKernels -name '*.c') benchmarks/mobilenet_bench.c -lm -o /tmp/mobilenet_bench
+ *   /tmp/mobilenet_bench */
+#define _POSIX_C_SOURCE 199309L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "gs_kernels.h"
+
+typedef void (*pointwise_fn)(const float *restrict, int, int, const float *restrict, const float *restrict, int,
+                             int, float, float *restrict);
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: the machine may be shared */
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Uniform in [-scale, scale]: weights scaled so the chain's values stay near 1
+ * (no overflow to infinities, no subnormals to slow it down). */
+static float *randoms(size_t n, float scale) {
+    float *v = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * (float)rand() / (float)RAND_MAX - 1.0f);
+    return v;
+}
+
+/* YAMNet's blocks after the first convolution: depthwise stride, channels in and
+ * out, input height and width. */
+static const int blocks[13][5] = {{1, 32, 64, 32, 48},   {2, 64, 128, 32, 48},  {1, 128, 128, 16, 24},
+                                  {2, 128, 256, 16, 24}, {1, 256, 256, 8, 12},  {2, 256, 512, 8, 12},
+                                  {1, 512, 512, 4, 6},   {1, 512, 512, 4, 6},   {1, 512, 512, 4, 6},
+                                  {1, 512, 512, 4, 6},   {1, 512, 512, 4, 6},   {2, 512, 1024, 4, 6},
+                                  {1, 1024, 1024, 2, 3}};
+
+/* Best of `reps` runs of `rounds` calls (ms per call). */
+#define TIME_BEST(ms, reps, rounds, ...)                                       \
+    do {                                                                       \
+        ms = 1e30;                                                             \
+        for (int r_ = 0; r_ < (reps); r_++) {                                  \
+            const double t0_ = now();                                          \
+            for (int k_ = 0; k_ < (rounds); k_++) { __VA_ARGS__; }                 \
+            const double t_ = (now() - t0_) * 1e3 / (rounds);                  \
+            ms = t_ < ms ? t_ : ms;                                            \
+        }                                                                      \
+    } while (0)
+
+static void run_chain(float *const dw_w[13], float *const dw_b[13], float *const pw_pk[13], float *const pw_b[13],
+                      float *a, float *b) {
+    for (int l = 0; l < 13; l++) {
+        const int s = blocks[l][0], cin = blocks[l][1], cout = blocks[l][2], h = blocks[l][3], w = blocks[l][4];
+        const int oh = h / s, ow = w / s, pad = s == 1 ? 1 : 0;
+        gs_depthwise3x3(a, cin, h, w, s, pad, pad, dw_w[l], dw_b[l], 1, INFINITY, b, oh, ow);
+        gs_pointwise(b, cin, oh * ow, pw_pk[l], pw_b[l], cout, 1, INFINITY, a);
+    }
+}
+
+int main(void) {
+    float *dw_w[13], *dw_b[13], *pw_pk[13], *pw_b[13];
+    for (int l = 0; l < 13; l++) {
+        const int cin = blocks[l][1], cout = blocks[l][2];
+        dw_w[l] = randoms((size_t)cin * 9, 0.5f);
+        dw_b[l] = randoms(cin, 0.1f);
+        float *wt = randoms((size_t)cout * cin, 2.0f / sqrtf((float)cin));
+        pw_pk[l] = malloc(gs_pointwise_packed_floats(cin, cout) * sizeof(float));
+        gs_pointwise_pack(wt, cin, cout, pw_pk[l]);
+        free(wt);
+        pw_b[l] = randoms(cout, 0.1f);
+    }
+    /* x: a fixed input for the layers timed alone; a, b: the chain's two buffers. */
+    const size_t n_max = 64 * 32 * 48;
+    float *x = randoms(n_max, 1.0f), *a = randoms(n_max, 1.0f), *b = randoms(n_max, 1.0f);
+
+    const char *names[4] = {"scalar"};
+    pointwise_fn fns[4] = {gs_pointwise_scalar};
+    int n_fns = 1;
+#if defined(GS_HAVE_AVX2)
+    if (gs_active_isa() == GS_ISA_AVX2) { names[n_fns] = "avx2"; fns[n_fns++] = gs_pointwise_avx2; }
+    if (gs_uses_avx512()) { names[n_fns] = "avx512"; fns[n_fns++] = gs_pointwise_avx512; }
+#elif defined(GS_HAVE_NEON)
+    names[n_fns] = "neon"; fns[n_fns++] = gs_pointwise_neon;
+#endif
+    printf("gs_pointwise, GFLOP/s (ms per call)\n%-16s", "cin->cout hw");
+    for (int f = 0; f < n_fns; f++) printf("%20s", names[f]);
+    printf("\n");
+    double total_ms[4] = {0};
+    for (int l = 0; l < 13; l++) {
+        const int s = blocks[l][0], cin = blocks[l][1], cout = blocks[l][2];
+        const int hw = (blocks[l][3] / s) * (blocks[l][4] / s);
+        const double flop = 2.0 * cin * cout * hw;
+        char shape[32];
+        snprintf(shape, sizeof shape, "%d->%d %d", cin, cout, hw);
+        printf("%-16s", shape);
+        for (int f = 0; f < n_fns; f++) {
+            double ms;
+            const int rounds = (int)(2e8 / flop) + 1;
+            TIME_BEST(ms, 9, rounds, fns[f](x, cin, hw, pw_pk[l], pw_b[l], cout, 1, INFINITY, b));
+            total_ms[f] += ms;
+            char cell[32];
+            snprintf(cell, sizeof cell, "%.1f (%.4f)", flop / ms * 1e-6, ms);
+            printf("%20s", cell);
+        }
+        printf("\n");
+    }
+    printf("%-16s", "all 13 (ms)");
+    for (int f = 0; f < n_fns; f++) printf("%20.3f", total_ms[f]);
+    printf("\n");
+
+    /* The chain per patch, each block's depthwise (TF "same") then pointwise,
+     * through the dispatching kernels, ping-ponging two buffers. */
+    double dw_ms = 0, pw_ms = 0, chain_ms;
+    for (int l = 0; l < 13; l++) {
+        const int s = blocks[l][0], cin = blocks[l][1], cout = blocks[l][2], h = blocks[l][3], w = blocks[l][4];
+        const int oh = h / s, ow = w / s, pad = s == 1 ? 1 : 0;
+        double ms;
+        TIME_BEST(ms, 9, 200, gs_depthwise3x3(x, cin, h, w, s, pad, pad, dw_w[l], dw_b[l], 1, INFINITY, b, oh, ow));
+        dw_ms += ms;
+        TIME_BEST(ms, 9, 200, gs_pointwise(x, cin, oh * ow, pw_pk[l], pw_b[l], cout, 1, INFINITY, a));
+        pw_ms += ms;
+    }
+    TIME_BEST(chain_ms, 9, 100, run_chain(dw_w, dw_b, pw_pk, pw_b, a, b));
+    printf("\nper patch, dispatching kernels: depthwise %.3f ms + pointwise %.3f ms (each layer timed alone, "
+           "warm caches); the 13-block chain %.3f ms\n", dw_ms, pw_ms, chain_ms);
+    return 0;
+}
