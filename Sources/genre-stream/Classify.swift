@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Engine
 
 /// The main job: audio in, one genre line per window out.
@@ -131,7 +134,7 @@ struct Classify: ParsableCommand {
     }
 
     private func classify() throws -> Int32 {
-        let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
+        var model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
         let tagOutput = model.output(ModelOutput.tags)
         let showTags = tags || model.output(ModelOutput.genre) == nil
         if model.output(ModelOutput.genre) == nil {
@@ -159,6 +162,8 @@ struct Classify: ParsableCommand {
             smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
             maxSeconds: duration, tags: showTags)
         let pipeline = try Pipeline(model: model, settings: settings)
+        // The networks hold their own weights now: the file's copies are freed (18 MB for the fused model).
+        model = pipeline.model
         if (segments || segmentsFile != nil) && model.output(ModelOutput.genre) == nil {
             throw EngineError.usage("--segments needs a model with a genre output; \(model.name) has tags only")
         }

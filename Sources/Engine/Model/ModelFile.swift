@@ -31,11 +31,20 @@ public struct ModelFile: Sendable {
     public let metadata: [String: String]
     /// The other networks of a fused model (version 3), each a model of its own
     /// named after its member; empty for a one-network file.
-    public let members: [ModelFile]
+    public private(set) var members: [ModelFile]
     /// How the members' outputs make the genre output; nil for a one-network file.
     public internal(set) var fusion: FusionSpec?
     /// The primary member's name in a version-3 file; nil otherwise.
     public let memberName: String?
+
+    /// The model without its weights (members' too): what is left to describe it once its
+    /// networks hold their own (packed) copies, so that the file's are not resident as well.
+    public func withoutTensors() -> ModelFile {
+        var copy = self
+        copy.tensors = [:]
+        copy.members = members.map { $0.withoutTensors() }
+        return copy
+    }
 
     /// The output named `name`, if the model has one.
     public func output(_ name: String) -> ModelOutput? { outputs.first { $0.name == name } }

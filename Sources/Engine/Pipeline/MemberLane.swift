@@ -23,7 +23,7 @@ final class MemberLane {
 
     init(member: Int, model: ModelFile, rateIndex: Int) throws {
         self.member = member
-        self.model = model
+        self.model = model.withoutTensors()
         self.rateIndex = rateIndex
         frontend = try MelFrontend(settings: model.frontend)
         assembler = WindowAssembler(settings: model.frontend, hopFrames: model.frontend.windowHopFrames)

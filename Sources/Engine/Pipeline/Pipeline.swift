@@ -56,8 +56,10 @@ public final class Pipeline {
     /// members have seen each chunk before the primary's windows that it completes.
     private let primaryRate: Int
 
+    /// `model`'s weights are copied into its networks; `self.model` keeps the rest, so a
+    /// caller that drops its own copy (`model = pipeline.model`) frees the file's tensors.
     public init(model: ModelFile, settings: PipelineSettings) throws {
-        self.model = model
+        self.model = model.withoutTensors()
         self.settings = settings
         let frontendSettings = model.frontend
         frontend = try MelFrontend(settings: frontendSettings)
