@@ -45,15 +45,31 @@ struct Bench: ParsableCommand {
     }
 
     private func report(_ model: ModelFile) throws {
-        let network = Network(model: model)
         let isa = ["scalar", "AVX2+FMA", "NEON"][Int(gs_active_isa().rawValue)]
             + (gs_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
         var cpu = CPUInfo.read()
         cpu.measuredGHz = CPUInfo.measuredGHz()
-        let params = model.tensors.values.reduce(0) { $0 + $1.count }
-        print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
+        print("genre-stream bench: model \(model.name), \(model.fusedParameterCount) parameters, \(f(model.fusedFlopsPerWindow / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
               + (cpu.measuredGHz.map { ", \(f($0 * 1000, 0)) MHz measured" } ?? ""))
-        try cnn(network, cpu: cpu)
+        // A fused model: each member's network on its own windows, then what they cost per primary window.
+        var perPrimaryWindow: [(name: String, seconds: Double, flops: Double)] = []
+        for member in [model] + model.members {
+            let f = member.frontend
+            let perPrimary = member.memberName == nil && model.version >= 3
+                ? model.frontend.windowSeconds / f.seconds(frames: f.windowHopFrames) : 1
+            if model.version >= 3 {
+                print("\nMember \(member.memberName ?? member.name): \(TextFormatting.fixed(f.windowSeconds, 3))-s windows, "
+                      + "\(TextFormatting.fixed(perPrimary, 2)) per primary window")
+            }
+            let network = Network(model: member)
+            let seconds = try cnn(network, cpu: cpu)
+            perPrimaryWindow.append((member.memberName ?? member.name, seconds * perPrimary, Double(network.flopsPerWindow) * perPrimary))
+        }
+        if perPrimaryWindow.count > 1 {
+            let total = perPrimaryWindow.reduce(0) { $0 + $1.seconds }, flops = perPrimaryWindow.reduce(0) { $0 + $1.flops }
+            print("\nAll members per primary window: \(f(total * 1e3, 3)) ms CPU, \(f(flops / total / 1e9, 1)) GFLOP/s ("
+                  + perPrimaryWindow.map { "\($0.name) \(f($0.seconds * 1e3, 3)) ms" }.joined(separator: ", ") + ")")
+        }
         if cnnOnly { return }
         try frontend(model.frontend)
         try resampler(model.frontend)
@@ -65,7 +81,9 @@ struct Bench: ParsableCommand {
 
     // MARK: CNN
 
-    private func cnn(_ network: Network, cpu: CPUInfo) throws {
+    /// Times the network; returns its best CPU seconds per window.
+    @discardableResult
+    private func cnn(_ network: Network, cpu: CPUInfo) throws -> Double {
         var rng = UInt64(7)
         var input = [Float](repeating: 0, count: network.inputCount)
         for i in input.indices {
@@ -153,6 +171,7 @@ struct Bench: ParsableCommand {
             print("  3x3 convolutions: " + parts.joined(separator: "; "))
         }
         directConvolutions(network, ghz: ghz)
+        return best
     }
 
     /// The direct convolutions of the network's shapes, each version this CPU runs
