@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "training"))
 
 import numpy as np  # noqa: E402
 
-from gsm_format import GENRES, pack_gsm, tensors_for_layers, tensors_for_nodes, write_gsm  # noqa: E402
+from gsm_format import GENRES, pack_gsm, tensors_for_layers, tensors_for_nodes, write_gsm, write_gsm_fused  # noqa: E402
 
 STREAM = os.path.join(ROOT, "Fuzz", "corpus", "stream")
 MODEL = os.path.join(ROOT, "Fuzz", "corpus", "model")
@@ -297,6 +297,60 @@ def v2_model_seeds():
         repack(os.path.join(MODEL, fname), compact)
 
 
+def mobilenet_mini_graph():
+    """YAMNet's shape in miniature on an 8 x 12 input: a clamp, a strided capped conv,
+    depthwise 3x3 at strides 1 and 2 with TF "same" padding, capped pointwise convs,
+    global average pool, dense, clamp, sigmoid; outputs tags and embedding."""
+    g = Graph()
+    x = g("input_clamp", "clamp", ["input"], min=-6.9, max=5.3)
+    x = g("layer1", "conv2d", [x], out_channels=4, kernel=[3, 3], stride=[2, 2], pad=[0, 1, 0, 1], relu=True, relu_max=6.0)  # [4, 4, 6]
+    x = g("layer2_dw", "depthwise_conv2d", [x], kernel=[3, 3], stride=[1, 1], pad=[1, 1, 1, 1], relu=True, relu_max=3.5)
+    x = g("layer2_pw", "conv2d", [x], out_channels=6, kernel=[1, 1], relu=True, relu_max=2.0)                    # [6, 4, 6]
+    x = g("layer3_dw", "depthwise_conv2d", [x], kernel=[3, 3], stride=[2, 2], pad=[0, 1, 0, 1], relu=True)        # [6, 2, 3]
+    x = g("layer3_pw", "conv2d", [x], out_channels=9, kernel=[1, 1], relu=True, relu_max=1.5)                    # [9, 2, 3]
+    emb = g("embedding", "global_avgpool", [x])
+    y = g("classifier", "dense", [emb], out_features=5)
+    y = g("logits", "clamp", [y], min=-143.7, max=49.2)
+    g("tags", "sigmoid", [y])
+    outputs = [{"name": "tags", "node": "tags", "labels": ["Music", "Speech", "Jazz", "Rock music", "Blues"]},
+               {"name": "embedding", "node": "embedding"}]
+    return g.nodes, outputs
+
+
+YAMNET_MINI_FRONTEND = {
+    "sample_rate": 16000, "n_fft": 512, "win_length": 400, "hop_length": 160, "window": "hann", "center": False,
+    "n_mels": 8, "fmin": 125.0, "fmax": 7500.0, "mel_scale": "htk_tf", "mel_norm": "none", "power": 1.0,
+    "compression": {"kind": "log", "offset": 0.001}, "frames_per_window": 12, "window_hop_frames": 6,
+    "standardize": False,
+}
+
+
+def v3_model_seeds():
+    """Fused models: the every-op graph as primary with the MobileNet miniature beside it
+    (another rate), a fusion of both; and the MobileNet miniature fused on its own."""
+    rng = np.random.default_rng(11)
+    primary_nodes, primary_outputs = every_op_graph()
+    mobile_nodes, mobile_outputs = mobilenet_mini_graph()
+    def member(name, nodes, outputs, frontend):
+        shape = [1, frontend["n_mels"], frontend["frames_per_window"]]
+        header = {"frontend": frontend, "nodes": nodes, "outputs": outputs}
+        return name, header, random_named(tensors_for_nodes(nodes, shape), rng)
+    fusion = {"terms": [{"member": "main", "output": "genre", "score": "log_probability", "weights": [1.0, 1.0, 0.5]},
+                        {"member": "sounds", "output": "tags", "score": "log_group_sum", "groups": [[2], [3, 4], []],
+                         "weights": [0.5, 1.0, 0.0]}],
+             "bias": [0.0, -0.5, 0.2]}
+    path = os.path.join(MODEL, "v3-fused-two-rates.gsm")
+    write_gsm_fused(path, "v3-fused", [member("main", primary_nodes, primary_outputs, SMALL_FRONTEND),
+                                       member("sounds", mobile_nodes, mobile_outputs, YAMNET_MINI_FRONTEND)],
+                    fusion, {"note": "fuzz seed"})
+    repack(path, compact)
+    # A one-member version-3 file needs no fusion.
+    path = os.path.join(MODEL, "v3-one-member.gsm")
+    write_gsm_fused(path, "v3-one", [member("sounds", mobile_nodes, mobile_outputs, YAMNET_MINI_FRONTEND)], None,
+                    {"note": "fuzz seed"})
+    repack(path, compact)
+
+
 # ---------------------------------------------------------------- regressions
 
 def repack(path, edit):
@@ -359,4 +413,5 @@ if __name__ == "__main__":
     stream_seeds()
     v1_model_seeds()
     v2_model_seeds()
+    v3_model_seeds()
     model_regressions()

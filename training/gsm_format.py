@@ -446,7 +446,9 @@ def write_gsm_fused(path, name, members, fusion, metadata=None):
     (its windows are the stream's); each member's tensors are stored as MEMBER/NAME.
     `fusion` is the `fusion` object as FORMAT.md gives it. Each member's graph and
     tensors are checked as `write_gsm` checks a version-2 file."""
-    fields = {"name": name, "members": [], "fusion": fusion}
+    fields = {"name": name, "members": []}
+    if fusion is not None:
+        fields["fusion"] = fusion
     tensors = {}
     for member, header, member_tensors in members:
         frontend = frontend_to_v2(header["frontend"])

@@ -68,6 +68,22 @@ func fuzzModel(_ input: UnsafeRawBufferPointer) -> String {
     } catch {
         preconditionFailure("loader threw a non-EngineError: \(error)")
     }
+    // A fused model's members are models of their own: each gets the same checks.
+    var reports: [String] = []
+    for member in [model] + model.members {
+        reports.append(exercise(member))
+    }
+    if let fusion = model.fusion {
+        precondition(fusion.labels == model.labels, "fusion labels \(fusion.labels) differ from the genre output's")
+        for term in fusion.terms {
+            precondition(term.weights.count == fusion.labels.count && term.member <= model.members.count, "fusion term \(term.memberName)")
+        }
+    }
+    return reports.joined(separator: " | ")
+}
+
+/// Checks what the loader promises about one network it accepted, then runs it twice.
+private func exercise(_ model: ModelFile) -> String {
     // What the loader promises about what it accepted (Weights/FORMAT.md).
     precondition(!model.outputs.isEmpty, "a model with no outputs loaded")
     precondition(model.nodes.first?.op == .input, "node 0 is not the input")
