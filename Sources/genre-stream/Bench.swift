@@ -50,8 +50,8 @@ struct Bench: ParsableCommand {
             + (gs_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
         var cpu = CPUInfo.read()
         cpu.measuredGHz = CPUInfo.measuredGHz()
-        let params = model.tensors.values.reduce(0) { $0 + $1.count }
-        print("genre-stream bench: model \(model.name), \(params) parameters, \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
+        let int8 = model.quantizedTensors.values.reduce(0) { $0 + $1.count }
+        print("genre-stream bench: model \(model.name), \(model.parameterCount) parameters\(int8 > 0 ? " (\(int8) int8)" : ""), \(f(Double(network.flopsPerWindow) / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
               + (cpu.measuredGHz.map { ", \(f($0 * 1000, 0)) MHz measured" } ?? ""))
         try cnn(network, cpu: cpu)
         if cnnOnly { return }
