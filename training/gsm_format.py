@@ -7,6 +7,11 @@ files (a chain of `layers` and a `labels` list) are still read, as the version-2
 graph they describe, exactly as the engine's loader reads them. Callers that
 build a version-1 layer list (the small CNN's exporter, the fixture models) may
 keep doing so: `write_gsm` converts it with `layers_to_nodes`.
+
+A 1x1 conv2d's weight may be stored as int8 (`dtype: "i8"`) with a float scale per
+output channel, `NODE.weight_scale`: give `write_gsm` an np.int8 array and the
+scales. `read_gsm` returns such a weight dequantized (`q * scale`, float32, the
+scale dropped) unless asked for the stored form (`dequantize=False`).
 """
 import json
 import struct
@@ -50,6 +55,47 @@ MAX_PAD = 4096
 
 OPS = {"conv2d", "depthwise_conv2d", "relu", "affine", "reduce", "maxpool", "global_avgpool",
        "concat", "add", "dense", "softmax", "sigmoid", "clamp"}
+
+
+WEIGHT_SCALE = ".weight_scale"
+
+
+def int8_allowed(nodes):
+    """The weight names that may be int8 (with NODE.weight_scale): 1x1 conv2d's."""
+    return {n["name"] + ".weight" for n in nodes if n.get("op") == "conv2d" and list(n.get("kernel", [])) == [1, 1]}
+
+
+def check_tensors(nodes, needed, tensors, where="tensors"):
+    """Raises ValueError unless `tensors` holds exactly what the graph needs: the names
+    and shapes of `needed` (from infer_shapes), each float, or int8 where a 1x1 conv2d's
+    weight is, which then needs NODE.weight_scale of shape [out]."""
+    want = dict(needed)
+    allowed = int8_allowed(nodes)
+    for k, v in tensors.items():
+        if np.asarray(v).dtype == np.int8:
+            if k not in allowed:
+                raise ValueError(f"{where}: tensor {k!r} is int8; only a 1x1 conv2d's weight may be")
+            want[k[:-len(".weight")] + WEIGHT_SCALE] = [want[k][0]]
+    have = {k: list(np.shape(v)) for k, v in tensors.items()}
+    if sorted(want) != sorted(have):
+        raise ValueError(f"{where}: missing {sorted(set(want) - set(have))}, extra {sorted(set(have) - set(want))}")
+    for k, shape in want.items():
+        if have[k] != shape:
+            raise ValueError(f"{where}: tensor {k!r}: shape {have[k]}, the graph needs {shape}")
+
+
+def dequantized(tensors):
+    """Tensors as floats: each int8 weight times its NODE.weight_scale (per output
+    channel, the first axis), the scales dropped."""
+    out = {}
+    for k, v in tensors.items():
+        if k.endswith(WEIGHT_SCALE):
+            continue
+        if v.dtype == np.int8:
+            scale = tensors[k[:-len(".weight")] + WEIGHT_SCALE].astype(np.float32)
+            v = v.astype(np.float32) * scale.reshape([-1] + [1] * (v.ndim - 1))
+        out[k] = v
+    return out
 
 
 def _align(n):
@@ -337,13 +383,15 @@ def genre_labels(header):
 
 def pack_gsm(fields, tensors, metadata=None, version=VERSION):
     """The bytes of a model file: the header `fields` (in order), then `tensors` (name ->
-    float32 array, 64-byte aligned, in order) and `metadata`; no checks. write_gsm and
-    the fuzz seeds (which also write version-1 and deliberately invalid files) use it."""
+    array: an np.int8 array as i8, anything else as float32; 64-byte aligned, in order)
+    and `metadata`; no checks. write_gsm and the fuzz seeds (which also write version-1
+    and deliberately invalid files) use it."""
     entries, blobs, offset = [], [], 0
     names = list(tensors)
     for tname, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f4")
-        entries.append({"name": tname, "shape": list(data.shape), "dtype": "f32", "offset": offset})
+        int8 = np.asarray(array).dtype == np.int8
+        data = np.ascontiguousarray(array, dtype=np.int8 if int8 else "<f4")
+        entries.append({"name": tname, "shape": list(data.shape), "dtype": "i8" if int8 else "f32", "offset": offset})
         blob = data.tobytes()
         pad = _align(len(blob)) - len(blob)
         blobs.append(blob)
@@ -368,7 +416,8 @@ def write_gsm(path, graph, tensors, labels=GENRES, frontend=None, name="gtzan-cn
     unused) or a version-1 layer list (converted with `layers_to_nodes`; its output is
     `genre` with `labels`). `frontend` may be in either form (default: the small CNN's).
     `tensors` maps name -> float32 array, written in that order; the names and shapes
-    must be exactly those the graph needs. Size limits are not checked here (the fuzz
+    must be exactly those the graph needs (a 1x1 conv2d's weight may be an np.int8
+    array, with NODE.weight_scale [out] beside it). Size limits are not checked here (the fuzz
     corpus writes files the loader must reject); `tensors_for_nodes` checks them."""
     frontend = frontend_to_v2(DEFAULT_FRONTEND if frontend is None else frontend)
     if all("inputs" in n for n in graph) and graph:
@@ -381,24 +430,22 @@ def write_gsm(path, graph, tensors, labels=GENRES, frontend=None, name="gtzan-cn
         nodes, outputs = layers_to_nodes(graph, labels)
     shapes, needed = infer_shapes(nodes, input_shape(frontend), limits=False)
     check_outputs(outputs, shapes)
-    want = dict(needed)
-    have = {k: list(np.shape(v)) for k, v in tensors.items()}
-    if sorted(want) != sorted(have):
-        raise ValueError(f"tensors: missing {sorted(set(want) - set(have))}, extra {sorted(set(have) - set(want))}")
-    for k, shape in want.items():
-        if have[k] != shape:
-            raise ValueError(f"tensor {k!r}: shape {have[k]}, the graph needs {shape}")
+    check_tensors(nodes, needed, tensors)
 
     with open(path, "wb") as f:
         f.write(pack_gsm({"name": name, "frontend": frontend, "nodes": nodes, "outputs": outputs}, tensors, metadata))
 
 
-def read_gsm(path, upgrade=True):
+def read_gsm(path, upgrade=True, dequantize=True):
     """Returns (header dict, {name: float32 array}); checks magic, version, CRC, bounds.
 
     With `upgrade` (the default) a version-1 header is returned as the version-2
     header it describes (`header_v1_to_v2`), so callers see one form; otherwise the
-    header as stored. `read_gsm_version(path)` tells which version the file is."""
+    header as stored. With `dequantize` (the default) an int8 weight is returned as
+    floats (`dequantized`), so callers that run the graph see one form; otherwise as
+    stored, np.int8 with its NODE.weight_scale (to write it again as it was; the
+    header's tensor list is as stored either way). `read_gsm_version(path)` tells
+    which version the file is."""
     raw = open(path, "rb").read()
     if raw[:4] != MAGIC:
         raise ValueError(f"{path}: not a genre-stream model (magic {raw[:4]!r})")
@@ -415,13 +462,19 @@ def read_gsm(path, upgrade=True):
     tensors, end = {}, data_start
     for t in header["tensors"]:
         count = int(np.prod(t["shape"])) if t["shape"] else 1
+        if t["dtype"] not in ("f32", "i8"):
+            raise ValueError(f"{path}: tensor {t['name']!r} has dtype {t['dtype']!r}, expected f32 or i8")
+        dtype = np.int8 if t["dtype"] == "i8" else np.dtype("<f4")
+        size = count * np.dtype(dtype).itemsize
         start = data_start + t["offset"]
-        if t["offset"] % ALIGN or start + 4 * count > len(raw):
+        if t["offset"] % ALIGN or start + size > len(raw):
             raise ValueError(f"{path}: tensor {t['name']!r} misaligned or past the end of the file")
-        tensors[t["name"]] = np.frombuffer(raw, dtype="<f4", count=count, offset=start).reshape(t["shape"])
-        end = max(end, start + 4 * count)
+        tensors[t["name"]] = np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(t["shape"])
+        end = max(end, start + size)
     if end != len(raw):
         raise ValueError(f"{path}: {len(raw) - end} trailing bytes after the last tensor")
+    if dequantize:
+        tensors = dequantized(tensors)
     if version == 1 and upgrade:
         header = header_v1_to_v2(header)
     return header, tensors
@@ -454,14 +507,14 @@ def write_gsm_fused(path, name, members, fusion, metadata=None):
         frontend = frontend_to_v2(header["frontend"])
         shapes, needed = infer_shapes(header["nodes"], input_shape(frontend), limits=False)
         check_outputs(header["outputs"], shapes)
-        want = dict(needed)
-        have = {k: list(np.shape(v)) for k, v in member_tensors.items()}
-        if sorted(want) != sorted(have) or any(have[k] != v for k, v in want.items()):
-            raise ValueError(f"member {member!r}: tensors do not match its graph")
+        check_tensors(header["nodes"], needed, member_tensors, where=f"member {member!r}")
         fields["members"].append({"name": member, "frontend": frontend, "nodes": header["nodes"],
                                   "outputs": header["outputs"]})
-        for k in want:
+        for k, _ in needed:
             tensors[f"{member}/{k}"] = member_tensors[k]
+            scale = k[:-len(".weight")] + WEIGHT_SCALE
+            if k.endswith(".weight") and scale in member_tensors:
+                tensors[f"{member}/{scale}"] = member_tensors[scale]
     with open(path, "wb") as f:
         f.write(pack_gsm(fields, tensors, metadata, version=FUSED_VERSION))
 

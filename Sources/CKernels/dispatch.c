@@ -144,6 +144,15 @@ void gs_pointwise(const float *restrict in, int cin, int hw, const float *restri
     GS_DISPATCH(gs_pointwise, in, cin, hw, packed, bias, cout, relu, relu_max, out);
 }
 
+void gs_pointwise_q8(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                     const float *restrict scale, const float *restrict bias, int cout, int relu, float relu_max,
+                     float *restrict out) {
+#if defined(GS_HAVE_AVX2)
+    if (gs_uses_avx512()) return gs_pointwise_q8_avx512(in, cin, hw, packed, scale, bias, cout, relu, relu_max, out);
+#endif
+    GS_DISPATCH(gs_pointwise_q8, in, cin, hw, packed, scale, bias, cout, relu, relu_max, out);
+}
+
 void gs_clamp(const float *x, size_t n, float lo, float hi, float *y) {
     GS_DISPATCH(gs_clamp, x, n, lo, hi, y);
 }

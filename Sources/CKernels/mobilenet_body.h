@@ -10,6 +10,7 @@
  *   V_SET1(s)                 broadcast
  *   V_FMA(a, b, acc)          a * b + acc, fused
  *   V_FMA_S(a, s, acc)        a * broadcast(s) + acc, fused
+ *   V_LOAD_I8_PANEL(p, dst)   dst[0 .. GS_PW_NR / GS_VW) = the GS_PW_NR int8 at p, as floats
  *   V_MAX(v, lo)              max, giving lo where v is NaN
  *   V_MIN(v, hi)              min
  *   GS_PW_PT, GS_PW_PX        the pointwise tile: GS_PW_PT panels of GS_PW_NR
@@ -36,36 +37,53 @@ static inline __attribute__((always_inline)) GS_MN_TARGET gs_v mn_act(gs_v v, in
 }
 
 /* One tile of the pointwise convolution: nv vectors of output channels (whole
- * panels, from `panel`; panel q starts q * panel_stride floats after it) by np
+ * panels, from `panel`; panel q starts q * panel_stride weights after it) by np
  * pixels from in[.][p0]. Per input channel: nv vector loads of the packed
- * weights, np broadcasts of the input, nv * np FMAs. The accumulators start at
- * the bias and add the input channels in order, as in the scalar version. The
- * tile is then transposed through the stack into out[c][p] (an AVX-512 tile is
- * 32 channels by 12 pixels; the store is a small share of cin FMA rows).
- * Inlined with constant nv and np: each tail size gets its own copy. */
+ * weights (q8: GS_PW_NR bytes per panel, widened to floats), np broadcasts of
+ * the input, nv * np FMAs. The f32 accumulators start at the bias and add the
+ * input channels in order, as in the scalar version; the q8 ones start at 0,
+ * add q * x in order, and end as bias + scale * sum (one FMA). The tile is then
+ * transposed through the stack into out[c][p] (an AVX-512 tile is 32 channels
+ * by 12 pixels; the store is a small share of cin FMA rows). Inlined with
+ * constant q8, nv and np: each tail size gets its own copy. */
 static inline __attribute__((always_inline)) GS_MN_TARGET void
-pw_tile(const int nv, const int np, const float *restrict in, int cin, int hw, const float *restrict panel,
-        size_t panel_stride, const float *restrict bias_t, int n_ch, int relu, float relu_max,
-        float *restrict out) {
+pw_tile(const int q8, const int nv, const int np, const float *restrict in, int cin, int hw,
+        const void *restrict panel, size_t panel_stride, const float *restrict bias_t,
+        const float *restrict scale_t, int n_ch, int relu, float relu_max, float *restrict out) {
     gs_v acc[GS_PW_NVMAX][GS_PW_PX];
     MN_UNROLL
     for (int v = 0; v < nv; v++) {
-        const gs_v b = V_LOAD(bias_t + v * GS_VW);
+        const gs_v b = q8 ? V_SET1(0.0f) : V_LOAD(bias_t + v * GS_VW);
         MN_UNROLL
         for (int p = 0; p < np; p++) acc[v][p] = b;
     }
     for (int ci = 0; ci < cin; ci++) {
         const float *x = in + (size_t)ci * hw;
         gs_v wv[GS_PW_NVMAX];
-        MN_UNROLL
-        for (int v = 0; v < nv; v++)
-            wv[v] = V_LOAD(panel + (size_t)(v * GS_VW / GS_PW_NR) * panel_stride + (size_t)ci * GS_PW_NR +
-                           (v * GS_VW) % GS_PW_NR);
+        if (q8) {
+            MN_UNROLL
+            for (int q = 0; q < nv * GS_VW / GS_PW_NR; q++)
+                V_LOAD_I8_PANEL((const int8_t *)panel + (size_t)q * panel_stride + (size_t)ci * GS_PW_NR,
+                                wv + q * (GS_PW_NR / GS_VW));
+        } else {
+            MN_UNROLL
+            for (int v = 0; v < nv; v++)
+                wv[v] = V_LOAD((const float *)panel + (size_t)(v * GS_VW / GS_PW_NR) * panel_stride +
+                               (size_t)ci * GS_PW_NR + (v * GS_VW) % GS_PW_NR);
+        }
         MN_UNROLL
         for (int p = 0; p < np; p++) {
             const float s = x[p];
             MN_UNROLL
             for (int v = 0; v < nv; v++) acc[v][p] = V_FMA_S(wv[v], s, acc[v][p]);
+        }
+    }
+    if (q8) {
+        MN_UNROLL
+        for (int v = 0; v < nv; v++) {
+            const gs_v b = V_LOAD(bias_t + v * GS_VW), sc = V_LOAD(scale_t + v * GS_VW);
+            MN_UNROLL
+            for (int p = 0; p < np; p++) acc[v][p] = V_FMA(acc[v][p], sc, b);
         }
     }
     const gs_v zero = V_SET1(0.0f), cap = V_SET1(relu_max);
@@ -82,11 +100,11 @@ pw_tile(const int nv, const int np, const float *restrict in, int cin, int hw, c
 }
 
 /* One pixel tile across a channel tile, the pixel count made a constant. */
-#define PW_CASE_(nv, np)                                                                        \
-    case np:                                                                                    \
-        if (np <= GS_PW_PX) /* the cases past the tile width are never taken */                    \
-            pw_tile(nv, np, in + p0, cin, hw, panel, panel_stride, bias_t, n_ch, relu, relu_max,    \
-                    out + (size_t)c0 * hw + p0);                                                    \
+#define PW_CASE_(nv, np)                                                                                    \
+    case np:                                                                                                \
+        if (np <= GS_PW_PX) /* the cases past the tile width are never taken */                                \
+            pw_tile(q8, nv, np, in + p0, cin, hw, panel, panel_stride, bias_t, scale_t, n_ch, relu, relu_max,  \
+                    out + (size_t)c0 * hw + p0);                                                                \
         break
 #define PW_TILES_(nv)                                                                                        \
     switch (n_px) {                                                                                          \
@@ -96,21 +114,27 @@ pw_tile(const int nv, const int np, const float *restrict in, int cin, int hw, c
     }
 _Static_assert(GS_PW_PX <= 12, "PW_TILES_ has cases up to 12 pixels");
 
-/* Loop order: pixel tile, then channel tile, so a tile's input columns (cin x
- * GS_PW_PX floats) stay in L1 while the packed weights stream past them. */
-GS_MN_TARGET void GS_MN_SUFFIX(gs_pointwise)(const float *restrict in, int cin, int hw,
-                                             const float *restrict packed, const float *restrict bias, int cout,
-                                             int relu, float relu_max, float *restrict out) {
-    const size_t panel_stride = (size_t)cin * GS_PW_NR;
+/* Both pointwise kernels, q8 a constant. Loop order: pixel tile, then channel
+ * tile, so a tile's input columns (cin x GS_PW_PX floats) stay in L1 while the
+ * packed weights stream past them. */
+static inline __attribute__((always_inline)) GS_MN_TARGET void
+pw_drive(const int q8, const float *restrict in, int cin, int hw, const void *restrict packed,
+         const float *restrict scale, const float *restrict bias, int cout, int relu, float relu_max,
+         float *restrict out) {
+    const size_t panel_stride = (size_t)cin * GS_PW_NR, elem = q8 ? 1 : sizeof(float);
     const int panels = (cout + GS_PW_NR - 1) / GS_PW_NR;
     float bias_t[GS_PW_NVMAX * GS_VW] __attribute__((aligned(64)));
+    float scale_t[GS_PW_NVMAX * GS_VW] __attribute__((aligned(64)));
     for (int p0 = 0; p0 < hw; p0 += GS_PW_PX) {
         const int n_px = hw - p0 < GS_PW_PX ? hw - p0 : GS_PW_PX;
         for (int b = 0; b < panels; b += GS_PW_PT) {
             const int c0 = b * GS_PW_NR;
             const int n_ch = cout - c0 < GS_PW_PT * GS_PW_NR ? cout - c0 : GS_PW_PT * GS_PW_NR;
-            const float *restrict panel = packed + (size_t)b * panel_stride;
-            for (int j = 0; j < GS_PW_NVMAX * GS_VW; j++) bias_t[j] = j < n_ch ? bias[c0 + j] : 0.0f;
+            const void *restrict panel = (const char *)packed + (size_t)b * panel_stride * elem;
+            for (int j = 0; j < GS_PW_NVMAX * GS_VW; j++) {
+                bias_t[j] = j < n_ch ? bias[c0 + j] : 0.0f;
+                scale_t[j] = q8 && j < n_ch ? scale[c0 + j] : 0.0f;
+            }
             if (panels - b >= GS_PW_PT) {
                 PW_TILES_(GS_PW_NVMAX);
             } else {
@@ -121,6 +145,19 @@ GS_MN_TARGET void GS_MN_SUFFIX(gs_pointwise)(const float *restrict in, int cin, 
 }
 #undef PW_CASE_
 #undef PW_TILES_
+
+GS_MN_TARGET void GS_MN_SUFFIX(gs_pointwise)(const float *restrict in, int cin, int hw,
+                                             const float *restrict packed, const float *restrict bias, int cout,
+                                             int relu, float relu_max, float *restrict out) {
+    pw_drive(0, in, cin, hw, packed, NULL, bias, cout, relu, relu_max, out);
+}
+
+GS_MN_TARGET void GS_MN_SUFFIX(gs_pointwise_q8)(const float *restrict in, int cin, int hw,
+                                                const int8_t *restrict packed, const float *restrict scale,
+                                                const float *restrict bias, int cout, int relu, float relu_max,
+                                                float *restrict out) {
+    pw_drive(1, in, cin, hw, packed, scale, bias, cout, relu, relu_max, out);
+}
 
 #ifdef GS_MN_DEPTHWISE
 /* The depthwise kernel works on zero-padded copies of a band of rows in a

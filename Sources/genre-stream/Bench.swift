@@ -49,7 +49,8 @@ struct Bench: ParsableCommand {
             + (gs_uses_avx512() != 0 ? ", convolution AVX-512F" : "")
         var cpu = CPUInfo.read()
         cpu.measuredGHz = CPUInfo.measuredGHz()
-        print("genre-stream bench: model \(model.name), \(model.fusedParameterCount) parameters, \(f(model.fusedFlopsPerWindow / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
+        let int8 = ([model] + model.members).reduce(0) { total, m in total + m.quantizedTensors.values.reduce(0) { $0 + $1.count } }
+        print("genre-stream bench: model \(model.name), \(model.fusedParameterCount) parameters\(int8 > 0 ? " (\(int8) int8)" : ""), \(f(model.fusedFlopsPerWindow / 1e6, 1)) MFLOP/window; kernels \(isa); CPU \(cpu.name) at \(f(cpu.mhz, 0)) MHz nominal"
               + (cpu.measuredGHz.map { ", \(f($0 * 1000, 0)) MHz measured" } ?? ""))
         // A fused model: each member's network on its own windows, then what they cost per primary window.
         var perPrimaryWindow: [(name: String, seconds: Double, flops: Double)] = []

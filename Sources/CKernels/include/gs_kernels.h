@@ -29,7 +29,7 @@
 typedef enum { GS_ISA_SCALAR = 0, GS_ISA_AVX2 = 1, GS_ISA_NEON = 2 } gs_isa;
 gs_isa gs_active_isa(void);
 /* Whether gs_conv3x3, gs_conv2d, gs_conv2d_maxmin_h, gs_maxpool and
- * gs_pointwise use their AVX-512F versions on this CPU (x86-64 with AVX-512F);
+ * gs_pointwise (and _q8) use their AVX-512F versions on this CPU (x86-64 with AVX-512F);
  * the other kernels stay AVX2. */
 int gs_uses_avx512(void);
 
@@ -184,6 +184,23 @@ void gs_pointwise(const float *restrict in, int cin, int hw, const float *restri
 void gs_pointwise_scalar(const float *restrict in, int cin, int hw, const float *restrict packed,
                          const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
 
+/* The pointwise convolution with int8 weights and a float scale per output
+ * channel (a quantized model's exact weights, a quarter of the bytes):
+ *   out[co][p] = act(bias[co] + scale[co] * sum_ci q[co][ci] * in[ci][p]),
+ * the sum in float, input channels added in order from 0. q is the plain
+ * [cout][cin] int8 tensor, packed once by gs_pointwise_q8_pack into
+ * gs_pointwise_q8_packed_bytes(cin, cout) bytes, laid out as the float packing
+ * above (panels of GS_PW_NR output channels, input-channel-major, zeros past
+ * cout). in and out must not alias. */
+size_t gs_pointwise_q8_packed_bytes(int cin, int cout);
+void gs_pointwise_q8_pack(const int8_t *restrict weight, int cin, int cout, int8_t *restrict packed);
+void gs_pointwise_q8(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                     const float *restrict scale, const float *restrict bias, int cout, int relu, float relu_max,
+                     float *restrict out);
+void gs_pointwise_q8_scalar(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                            const float *restrict scale, const float *restrict bias, int cout, int relu,
+                            float relu_max, float *restrict out);
+
 /* y[i] = min(max(x[i], lo), hi), i < n; a NaN x gives lo. x and y MAY alias (in place). */
 void gs_clamp(const float *x, size_t n, float lo, float hi, float *y);
 void gs_clamp_scalar(const float *x, size_t n, float lo, float hi, float *y);
@@ -201,8 +218,14 @@ void gs_depthwise3x3_avx2(const float *restrict in, int c, int h, int w, int str
                           float *restrict out, int oh, int ow);
 void gs_pointwise_avx2(const float *restrict in, int cin, int hw, const float *restrict packed,
                        const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_pointwise_q8_avx2(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                         const float *restrict scale, const float *restrict bias, int cout, int relu,
+                         float relu_max, float *restrict out);
 void gs_pointwise_avx512(const float *restrict in, int cin, int hw, const float *restrict packed,
                          const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_pointwise_q8_avx512(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                           const float *restrict scale, const float *restrict bias, int cout, int relu,
+                           float relu_max, float *restrict out);
 void gs_clamp_avx2(const float *x, size_t n, float lo, float hi, float *y);
 void gs_subsample2d_avx2(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
 #endif
@@ -212,6 +235,9 @@ void gs_depthwise3x3_neon(const float *restrict in, int c, int h, int w, int str
                           float *restrict out, int oh, int ow);
 void gs_pointwise_neon(const float *restrict in, int cin, int hw, const float *restrict packed,
                        const float *restrict bias, int cout, int relu, float relu_max, float *restrict out);
+void gs_pointwise_q8_neon(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                         const float *restrict scale, const float *restrict bias, int cout, int relu,
+                         float relu_max, float *restrict out);
 void gs_clamp_neon(const float *x, size_t n, float lo, float hi, float *y);
 void gs_subsample2d_neon(const float *restrict in, int c, int h, int w, int sh, int sw, float *restrict out);
 #endif

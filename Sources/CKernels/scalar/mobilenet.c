@@ -60,6 +60,46 @@ void gs_pointwise_scalar(const float *restrict in, int cin, int hw, const float 
     }
 }
 
+size_t gs_pointwise_q8_packed_bytes(int cin, int cout) { return pw_panels(cout) * GS_PW_NR * (size_t)cin; }
+
+void gs_pointwise_q8_pack(const int8_t *restrict weight, int cin, int cout, int8_t *restrict packed) {
+    for (size_t b = 0; b < pw_panels(cout); b++)
+        for (size_t ci = 0; ci < (size_t)cin; ci++)
+            for (size_t j = 0; j < GS_PW_NR; j++) {
+                const size_t co = b * GS_PW_NR + j;
+                packed[(b * cin + ci) * GS_PW_NR + j] = co < (size_t)cout ? weight[co * cin + ci] : 0;
+            }
+}
+
+/* As gs_pointwise_scalar, the sums starting at 0 and scaled at the end. */
+void gs_pointwise_q8_scalar(const float *restrict in, int cin, int hw, const int8_t *restrict packed,
+                            const float *restrict scale, const float *restrict bias, int cout, int relu,
+                            float relu_max, float *restrict out) {
+    float acc[GS_PW_NR][CHUNK];
+    for (int c0 = 0; c0 < cout; c0 += GS_PW_NR) {
+        const int n_ch = cout - c0 < GS_PW_NR ? cout - c0 : GS_PW_NR;
+        const int8_t *restrict panel = packed + (size_t)(c0 / GS_PW_NR) * cin * GS_PW_NR;
+        for (int p0 = 0; p0 < hw; p0 += CHUNK) {
+            const int n = hw - p0 < CHUNK ? hw - p0 : CHUNK;
+            for (int j = 0; j < GS_PW_NR; j++)
+                for (int p = 0; p < n; p++) acc[j][p] = 0.0f;
+            for (int ci = 0; ci < cin; ci++) {
+                const float *restrict x = in + (size_t)ci * hw + p0;
+                const int8_t *restrict wk = panel + (size_t)ci * GS_PW_NR;
+                for (int j = 0; j < GS_PW_NR; j++) {
+                    const float wt = (float)wk[j];
+                    for (int p = 0; p < n; p++) acc[j][p] += wt * x[p];
+                }
+            }
+            for (int j = 0; j < n_ch; j++) {
+                float *restrict dst = out + (size_t)(c0 + j) * hw + p0;
+                const float b = bias[c0 + j], s = scale[c0 + j];
+                for (int p = 0; p < n; p++) dst[p] = gs_pw_act(b + s * acc[j][p], relu, relu_max);
+            }
+        }
+    }
+}
+
 void gs_clamp_scalar(const float *x, size_t n, float lo, float hi, float *y) {
     for (size_t i = 0; i < n; i++) {
         const float v = x[i] > lo ? x[i] : lo;

@@ -13,6 +13,13 @@ typedef __m256 gs_v;
 #define V_SET1(s) _mm256_set1_ps(s)
 #define V_FMA(a, b, acc) _mm256_fmadd_ps((a), (b), (acc))
 #define V_FMA_S(a, s, acc) _mm256_fmadd_ps((a), _mm256_set1_ps(s), (acc))
+/* Two vpmovsxbd from memory (8 bytes to 8 int32 each), then to float. */
+#define V_I8X8_(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(p))))
+#define V_LOAD_I8_PANEL(p, dst)                      \
+    do {                                             \
+        (dst)[0] = V_I8X8_(p);                       \
+        (dst)[1] = V_I8X8_((const int8_t *)(p) + 8); \
+    } while (0)
 #define V_MAX(v, lo) _mm256_max_ps((v), (lo)) /* the second operand where either is NaN */
 #define V_MIN(v, hi) _mm256_min_ps((v), (hi))
 /* shuffle_ps picks evens (odds) of both loads per 128-bit lane: lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6;

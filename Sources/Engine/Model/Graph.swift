@@ -76,6 +76,16 @@ public struct GraphNode: Sendable, Equatable {
         }
     }
 
+    /// Whether the node's `weight` may be stored as int8 with a scale per output channel
+    /// (`NODE.weight_scale`, FORMAT.md): a 1x1 conv2d's, 95% of a MobileNet's weights.
+    var allowsInt8Weight: Bool {
+        guard case let .conv2d(_, kh, kw, _, _, _, _, _) = op else { return false }
+        return kh == 1 && kw == 1
+    }
+
+    /// The name suffix of an int8 weight's scales: `NODE.weight_scale`.
+    static let weightScaleSuffix = ".weight_scale"
+
     /// Multiply-adds x 2 of one evaluation; 0 for ops without products.
     public func flops(input: Shape) -> Int {
         switch op {

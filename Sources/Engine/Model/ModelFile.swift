@@ -26,8 +26,12 @@ public struct ModelFile: Sendable {
     /// The graph in evaluation order; node 0 is the window (`input`).
     public let nodes: [GraphNode]
     public let outputs: [ModelOutput]
-    /// Tensor data by name, float32, row-major.
+    /// Tensor data by name, float32, row-major: every tensor but the int8 weights.
     public internal(set) var tensors: [String: [Float]]
+    /// The weights stored as int8 (`dtype: "i8"`, a 1x1 conv2d's `NODE.weight`), by
+    /// name, row-major: the value is `q * tensors["NODE.weight_scale"][o]`, o the
+    /// output channel.
+    public internal(set) var quantizedTensors: [String: [Int8]]
     public let metadata: [String: String]
     /// The other networks of a fused model (version 3), each a model of its own
     /// named after its member; empty for a one-network file.
@@ -42,6 +46,7 @@ public struct ModelFile: Sendable {
     public func withoutTensors() -> ModelFile {
         var copy = self
         copy.tensors = [:]
+        copy.quantizedTensors = [:]
         copy.members = members.map { $0.withoutTensors() }
         return copy
     }
@@ -52,8 +57,12 @@ public struct ModelFile: Sendable {
     public var labels: [String] { output(ModelOutput.genre)?.labels ?? [] }
     /// Multiply-adds x 2 of one window.
     public var flopsPerWindow: Int { nodes.reduce(0) { $0 + $1.flops(input: $1.inputs.first.map { nodes[$0].shape } ?? $1.shape) } }
-    /// Weights the graph holds.
-    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+    /// Weights the graph holds, int8 or float; an int8 weight's scales are part of its
+    /// encoding, not counted.
+    public var parameterCount: Int {
+        let floats = tensors.reduce(0) { $0 + ($1.key.hasSuffix(GraphNode.weightScaleSuffix) ? 0 : $1.value.count) }
+        return quantizedTensors.values.reduce(floats) { $0 + $1.count }
+    }
     /// Weights of every member together.
     public var fusedParameterCount: Int { members.reduce(parameterCount) { $0 + $1.parameterCount } }
     /// Multiply-adds x 2 per primary window, every member together: each other member's
@@ -150,14 +159,35 @@ public struct ModelFile: Sendable {
             // Tensors of a member are named MEMBER/NODE.KIND in the file.
             let prefix = part.member.map { $0 + "/" } ?? ""
             let graph = parts[parts.count - 1]
-            for (name, shape) in graph.nodes.flatMap({ node in node.tensorShapes(input: node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape) }) {
-                guard let record = records.removeValue(forKey: prefix + name) else {
-                    throw fail("tensor \(prefix + name) \(shape) is missing")
+            for node in graph.nodes {
+                let input = node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape
+                for (name, shape) in node.tensorShapes(input: input) {
+                    guard let record = records.removeValue(forKey: prefix + name) else {
+                        throw fail("tensor \(prefix + name) \(shape) is missing")
+                    }
+                    let mayBeInt8 = name == node.name + ".weight" && node.allowsInt8Weight
+                    guard record.dtype == "i8" else {
+                        parts[parts.count - 1].tensors[name] = try ModelFile.tensor(record, shape: shape, bytes: bytes, dataStart: dataStart, end: &end,
+                                                                                    expected: mayBeInt8 ? "f32 or i8" : "f32", fail: fail)
+                        continue
+                    }
+                    guard mayBeInt8 else {
+                        throw fail("tensor \(record.name) has dtype i8, expected f32 (only a 1x1 conv2d's weight may be i8)")
+                    }
+                    parts[parts.count - 1].quantized[name] = try ModelFile.int8Tensor(record, shape: shape, bytes: bytes, dataStart: dataStart, end: &end, fail: fail)
+                    let scaleName = node.name + GraphNode.weightScaleSuffix
+                    guard let scale = records.removeValue(forKey: prefix + scaleName) else {
+                        throw fail("tensor \(prefix + scaleName) [\(shape[0])] is missing (\(record.name) is i8 and needs a scale per output channel)")
+                    }
+                    parts[parts.count - 1].tensors[scaleName] = try ModelFile.tensor(scale, shape: [shape[0]], bytes: bytes, dataStart: dataStart, end: &end,
+                                                                                     expected: "f32", fail: fail)
                 }
-                parts[parts.count - 1].tensors[name] = try ModelFile.tensor(record, shape: shape, bytes: bytes, dataStart: dataStart, end: &end, fail: fail)
             }
         }
         if let extra = records.keys.sorted().first {
+            if extra.hasSuffix(GraphNode.weightScaleSuffix) {
+                throw fail("tensor \(extra) is not used: its weight is f32 (a scale goes only with an i8 weight; extra tensor)")
+            }
             throw fail("tensor \(extra) is not used by any node (extra tensor)")
         }
         guard end == bytes.count else {
@@ -190,6 +220,7 @@ public struct ModelFile: Sendable {
         var nodes: [GraphNode]
         var outputs: [ModelOutput]
         var tensors: [String: [Float]] = [:]
+        var quantized: [String: [Int8]] = [:]
     }
 
     private init(name: String, version: UInt32, frontend: FrontendSettings, graph: Graph, metadata: [String: String],
@@ -200,6 +231,7 @@ public struct ModelFile: Sendable {
         self.nodes = graph.nodes
         self.outputs = graph.outputs
         self.tensors = graph.tensors
+        self.quantizedTensors = graph.quantized
         self.metadata = metadata
         self.members = members
         self.memberName = memberName
@@ -244,27 +276,44 @@ public struct ModelFile: Sendable {
 
     /// Reads one tensor's floats after checking its record against the shape its node needs.
     private static func tensor(_ record: ModelHeader.TensorRecord, shape: [Int], bytes: UnsafeRawBufferPointer, dataStart: Int,
-                               end: inout Int, fail: (String) -> EngineError) throws -> [Float] {
-        let name = record.name
-        guard record.shape == shape else {
-            throw fail("tensor \(name) has shape \(record.shape), expected \(shape)")
-        }
-        guard record.dtype == "f32" else { throw fail("tensor \(name) has dtype \(record.dtype), expected f32") }
-        guard record.offset >= 0, record.offset % ModelFile.alignment == 0 else {
-            throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
-        }
-        let count = shape.reduce(1, *)
-        // Compared with the room left before adding: an offset near Int.max overflowed
-        // `dataStart + offset` and trapped (a fuzzing finding, FuzzRegressionTests).
-        guard record.offset <= bytes.count - dataStart, count * 4 <= bytes.count - dataStart - record.offset else {
-            throw fail("tensor \(name) (\(count * 4) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
-        }
-        let start = dataStart + record.offset
-        end = max(end, start + count * 4)
+                               end: inout Int, expected: String, fail: (String) -> EngineError) throws -> [Float] {
+        guard record.dtype == "f32" else { throw fail("tensor \(record.name) has dtype \(record.dtype), expected \(expected)") }
+        let (start, count) = try place(record, shape: shape, elementSize: 4, bytes: bytes, dataStart: dataStart, end: &end, fail: fail)
         return [Float](unsafeUninitializedCapacity: count) { floats, initialized in
             for i in 0..<count { floats[i] = Float(bitPattern: bytes.uint32LE(at: start + 4 * i)) }
             initialized = count
         }
+    }
+
+    /// Reads an i8 tensor's bytes after checking its record against the shape its node needs.
+    private static func int8Tensor(_ record: ModelHeader.TensorRecord, shape: [Int], bytes: UnsafeRawBufferPointer, dataStart: Int,
+                                   end: inout Int, fail: (String) -> EngineError) throws -> [Int8] {
+        let (start, count) = try place(record, shape: shape, elementSize: 1, bytes: bytes, dataStart: dataStart, end: &end, fail: fail)
+        return [Int8](unsafeUninitializedCapacity: count) { values, initialized in
+            for i in 0..<count { values[i] = Int8(bitPattern: bytes[start + i]) }
+            initialized = count
+        }
+    }
+
+    /// Checks a tensor record's shape, alignment and extent; returns its first byte and value count.
+    private static func place(_ record: ModelHeader.TensorRecord, shape: [Int], elementSize: Int, bytes: UnsafeRawBufferPointer,
+                              dataStart: Int, end: inout Int, fail: (String) -> EngineError) throws -> (start: Int, count: Int) {
+        let name = record.name
+        guard record.shape == shape else {
+            throw fail("tensor \(name) has shape \(record.shape), expected \(shape)")
+        }
+        guard record.offset >= 0, record.offset % ModelFile.alignment == 0 else {
+            throw fail("tensor \(name) offset \(record.offset) is not a multiple of \(ModelFile.alignment)")
+        }
+        let count = shape.reduce(1, *), size = count * elementSize
+        // Compared with the room left before adding: an offset near Int.max overflowed
+        // `dataStart + offset` and trapped (a fuzzing finding, FuzzRegressionTests).
+        guard record.offset <= bytes.count - dataStart, size <= bytes.count - dataStart - record.offset else {
+            throw fail("tensor \(name) (\(size) bytes at \(dataStart) + \(record.offset)) runs past the end of the \(bytes.count)-byte file (truncated?)")
+        }
+        let start = dataStart + record.offset
+        end = max(end, start + size)
+        return (start, count)
     }
 
     /// For version 1: checks that each layer accepts what the previous one

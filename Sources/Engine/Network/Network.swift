@@ -93,6 +93,7 @@ public final class Network {
         // as well would keep them resident twice.
         var kept = model
         kept.tensors = [:]
+        kept.quantizedTensors = [:]
         self.model = kept
     }
 

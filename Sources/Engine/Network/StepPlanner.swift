@@ -11,7 +11,7 @@ enum StepPlanner {
         for (i, node) in nodes.enumerated() where i > 0 {
             if let end = fusedInto[i], end != i { continue }
             let chain = fusedInto[i] == i ? nodes.indices.filter { fusedInto[$0] == i } : [i]
-            let source = StepSource(nodes: nodes, chain: chain, tensors: model.tensors)
+            let source = StepSource(nodes: nodes, chain: chain, tensors: model.tensors, quantized: model.quantizedTensors)
             let (kind, kernel) = plan(source)
             let head = source.head
             var step = Network.Step(kind: kind, name: node.name, nodes: chain.map { nodes[$0].name },
