@@ -349,6 +349,15 @@ def v3_model_seeds():
     write_gsm_fused(path, "v3-one", [member("sounds", mobile_nodes, mobile_outputs, YAMNET_MINI_FRONTEND)], None,
                     {"note": "fuzz seed"})
     repack(path, compact)
+    # The miniature with its pointwise weights int8 and their per-channel scales, as YAMNet ships.
+    name, header, tensors = member("sounds", mobile_nodes, mobile_outputs, YAMNET_MINI_FRONTEND)
+    for node in ("layer2_pw", "layer3_pw"):
+        w = tensors[node + ".weight"]
+        tensors[node + ".weight"] = rng.integers(-127, 128, size=w.shape).astype(np.int8)
+        tensors[node + ".weight_scale"] = rng.uniform(0.001, 0.02, size=w.shape[0]).astype(np.float32)
+    path = os.path.join(MODEL, "v3-int8-pointwise.gsm")
+    write_gsm_fused(path, "v3-int8", [(name, header, tensors)], None, {"note": "fuzz seed"})
+    repack(path, compact)
 
 
 # ---------------------------------------------------------------- regressions

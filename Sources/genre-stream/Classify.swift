@@ -28,7 +28,7 @@ struct Classify: ParsableCommand {
     @Option(name: [.customShort("D"), .customLong("device")], help: ArgumentHelp("Capture from this ALSA device (default, hw:1,0, plughw:...) instead of stdin.", valueName: "name"))
     var device: String?
 
-    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: musicnn.", valueName: "name|path"))
+    @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: \(ModelFile.BuiltIn.standard.rawValue).", valueName: "name|path"))
     var model: String?
 
     @Flag(help: ArgumentHelp("Also print the model's free tags (musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))

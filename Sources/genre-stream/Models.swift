@@ -25,11 +25,11 @@ struct Models: ParsableCommand {
     static func describe(_ name: String, _ model: ModelFile, isDefault: Bool) -> String {
         let mflop = TextFormatting.fixed(model.fusedFlopsPerWindow / 1e6, 1)
         let parameters = model.fusedParameterCount
-        let megabytes = TextFormatting.fixed(Double(parameters * 4) / 1e6, 1)
+        let megabytes = TextFormatting.fixed(Double(model.fusedWeightBytes) / 1e6, 1)
         var text = "\(name)\(isDefault ? " (default)" : ""): \(model.name), format v\(model.version), "
-            + "\(parameters) parameters (\(megabytes) MB), \(mflop) MFLOP per window"
-        guard model.version >= 3 else { return text + "; " + member(model, primary: model) }
-        text += " (\(model.members.count + 1) members)"
+            + "\(parameters) parameters (\(megabytes) MB), "
+        guard model.version >= 3 else { return text + member(model, primary: model) }
+        text += "\(mflop) MFLOP per window (\(model.members.count + 1) members)"
         for m in [model] + model.members { text += "\n  " + (m.memberName ?? m.name) + ": " + member(m, primary: model) }
         return text
     }

@@ -43,19 +43,22 @@ final class ModelFileTests: XCTestCase {
         let embedded = try ModelFile.embedded(.small)
         XCTAssertEqual(embedded.frontend.sampleRate, 22050)
         XCTAssertEqual(embedded.labels.last, "rock")
-        XCTAssertEqual(try ModelFile.embedded().labels.suffix(3), ["rock", "speech", "other"], "the default: musicnn with its genre head")
+        XCTAssertEqual(try ModelFile.embedded().labels.suffix(3), ["rock", "speech", "other"], "the default: the fused model's genre output")
     }
 
     func testEmbeddedModelsAreWeights() throws {
-        for (builtIn, file) in [(ModelFile.BuiltIn.small, "genre-cnn.gsm"), (.musicnn, "genre-musicnn.gsm")] {
+        for (builtIn, file) in [(ModelFile.BuiltIn.small, "genre-cnn.gsm"), (.musicnn, "genre-musicnn.gsm"), (.fusion, "genre-fusion.gsm")] {
             let shipped = try ModelFile.load(path: Binary.repositoryRoot.appendingPathComponent("Weights/" + file).path)
             let embedded = try ModelFile.embedded(builtIn)
             XCTAssertEqual(embedded.name, shipped.name)
             XCTAssertEqual(embedded.nodes, shipped.nodes)
             XCTAssertEqual(embedded.outputs, shipped.outputs)
             XCTAssertEqual(embedded.tensors, shipped.tensors, "the binary carries \(file) from Weights/")
+            XCTAssertEqual(embedded.members.map(\.tensors), shipped.members.map(\.tensors), "the binary carries \(file)'s members")
+            XCTAssertEqual(embedded.members.map(\.quantizedTensors), shipped.members.map(\.quantizedTensors), "and their int8 weights")
         }
-        XCTAssertEqual(try ModelFile.embedded().name, "genre-musicnn")
+        XCTAssertEqual(try ModelFile.embedded().name, "genre-fusion")
+        XCTAssertEqual(try ModelFile.embedded().members.map(\.name), ["yamnet"])
     }
 
     func testCRCMatchesZlibCheckValue() {

@@ -13,4 +13,9 @@ size_t gs_small_model_size(void);
 const unsigned char *gs_musicnn_model_bytes(void);
 size_t gs_musicnn_model_size(void);
 
+/* Weights/genre-fusion.gsm, musicnn's genre model and YAMNet fused on one stream
+ * (the default model): */
+const unsigned char *gs_fusion_model_bytes(void);
+size_t gs_fusion_model_size(void);
+
 #endif

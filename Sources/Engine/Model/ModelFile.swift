@@ -65,6 +65,12 @@ public struct ModelFile: Sendable {
     }
     /// Weights of every member together.
     public var fusedParameterCount: Int { members.reduce(parameterCount) { $0 + $1.parameterCount } }
+    /// Bytes of tensor data as stored, every member together: 4 per float, 1 per int8 weight.
+    public var fusedWeightBytes: Int {
+        ([self] + members).reduce(0) { total, m in
+            total + m.tensors.values.reduce(0) { $0 + 4 * $1.count } + m.quantizedTensors.values.reduce(0) { $0 + $1.count }
+        }
+    }
     /// Multiply-adds x 2 per primary window, every member together: each other member's
     /// windows counted at the rate its window grid gives them.
     public var fusedFlopsPerWindow: Double {
@@ -75,18 +81,22 @@ public struct ModelFile: Sendable {
 
     /// The models compiled into the binary (Weights/ at build time), by name.
     public enum BuiltIn: String, CaseIterable, Sendable {
+        /// Weights/genre-fusion.gsm: musicnn's genre model with YAMNet's AudioSet
+        /// knowledge beside it on the same stream (format version 3): the default.
+        case fusion
         /// Weights/genre-musicnn.gsm: musicnn's MSD network with a genre head, its tags
-        /// and embedding: the default.
+        /// and embedding.
         case musicnn
         /// Weights/genre-cnn.gsm: the small CNN trained on GTZAN, for the weakest boards.
         case small
 
-        public static let standard = BuiltIn.musicnn
+        public static let standard = BuiltIn.fusion
 
         var bytes: UnsafeRawBufferPointer {
             switch self {
             case .small: return UnsafeRawBufferPointer(start: gs_small_model_bytes(), count: gs_small_model_size())
             case .musicnn: return UnsafeRawBufferPointer(start: gs_musicnn_model_bytes(), count: gs_musicnn_model_size())
+            case .fusion: return UnsafeRawBufferPointer(start: gs_fusion_model_bytes(), count: gs_fusion_model_size())
             }
         }
     }
