@@ -31,7 +31,7 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in model (\(ModelFile.BuiltIn.allCases.map(\.rawValue).joined(separator: ", ")); see 'genre-stream models') or a model file. Default: \(ModelFile.BuiltIn.standard.rawValue).", valueName: "name|path"))
     var model: String?
 
-    @Flag(help: ArgumentHelp("Also print the model's free tags (musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))
+    @Flag(help: ArgumentHelp("Also print the model's free tags (musicnn: 50 Last.fm tags such as 'female vocalists', 'dance', '80s') and, for the fused default, YAMNet's 521 AudioSet sounds ('Saxophone', 'Applause', 'Electronic music'): the top ones in human lines, all in jsonl and csv. On by itself for a model without genres."))
     var tags = false
 
     @Option(name: .customLong("top-tags"), help: ArgumentHelp("Tags listed per line in the human format.", valueName: "n"))
