@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the end-to-end tests with the release binary under valgrind memcheck: the
 # end-to-end, bad-input, sink (segments, summaries, SIGUSR1's thread) and stall
-# tests (the `EndToEndTests` pattern matches SinkEndToEndTests and StallEndToEndTests)
-# and MusicnnTests (which covers the default model's code paths on four windows;
-# DefaultModelTests' 32 windows of it would add about 12 minutes under valgrind):
+# tests (the `EndToEndTests` pattern matches SinkEndToEndTests and StallEndToEndTests,
+# and FusedTagsEndToEndTests: one window of the fused default model with its sound
+# tags, about 70 s under valgrind), and MusicnnTests (musicnn's code paths on four
+# windows; DefaultModelTests' 32 windows and FusedModelTests' demo clips would add
+# 12 minutes or more under valgrind):
 # any definite leak or memory error makes the binary exit 99 and its test fail.
 # Installs valgrind if missing. CI runs this after scripts/test.sh.
 set -euo pipefail

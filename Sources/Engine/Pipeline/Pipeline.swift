@@ -124,7 +124,8 @@ public final class Pipeline {
         // milliseconds). At most one waits: the next window releases it in any case.
         var waiting: (result: WindowResult, endSeconds: Double)? = nil
         func release() throws {
-            guard var (result, endSeconds) = waiting else { return }
+            guard let (waitedResult, endSeconds) = waiting else { return }
+            var result = waitedResult
             waiting = nil
             classifier.decide(&result, endSeconds: endSeconds)
             summary.windows += 1
