@@ -7,7 +7,8 @@ named outputs, Weights/FORMAT.md) are written by training/gsm_format.py's `write
 the version-1 seeds (a layer list and labels), which the loader still reads, by the
 small version-1 writer below, as they were first written. Each file stays under
 10 KB so that libFuzzer mutates them quickly (scripts/fuzz.sh: -max_len=16384).
-`found-*` (valid) and `reject-*` (model errors) model files are inputs kept from fuzz
+`found-*` (valid), `reject-*` (model errors) and `overflow-*` (valid, but weights that
+overflow to NaN: a model error at the first window) model files are inputs kept from fuzz
 runs, their preamble's header length and CRC fixed up as the harness does; this script
 leaves them alone.
 Usage: python3 Fuzz/make_seeds.py   (from the repository root; needs numpy)

@@ -77,7 +77,8 @@ final class FusionTests: XCTestCase {
     }
 
     /// Stereo 44.1 kHz music-like audio, read in uneven chunks.
-    private final class ArraySource: AudioSource {
+    /// Synthetic stereo music at 44.1 kHz, read in uneven chunks.
+    final class ArraySource: AudioSource {
         let format = StreamFormat(sampleRate: 44100, channels: 2)
         let name = "test"
         let samples: [Float]

@@ -95,8 +95,8 @@ final class FuzzRegressionTests: XCTestCase {
     /// Version-2 seeds may have no `genre` output (tags and an embedding only), so the
     /// network is run and its outputs read with `values(of:)`, not `probabilities(for:into:)`.
     func testModelSeedsLoadAndRun() throws {
-        let seeds = try Self.corpus("model").filter {
-            !$0.lastPathComponent.hasPrefix("regress-") && !$0.lastPathComponent.hasPrefix("reject-")
+        let seeds = try Self.corpus("model").filter { url in
+            !["regress-", "reject-", "overflow-"].contains { url.lastPathComponent.hasPrefix($0) }
         }
         XCTAssertGreaterThanOrEqual(seeds.count, 4)
         var versions = Set<UInt32>(), withoutGenre = 0
@@ -140,6 +140,26 @@ final class FuzzRegressionTests: XCTestCase {
         }
         XCTAssertEqual(versions, [1, 2, 3], "the corpus keeps seeds of every version")
         XCTAssertGreaterThanOrEqual(withoutGenre, 1, "a seed without a genre output")
+    }
+
+    /// `overflow-*` inputs are valid models the fuzzer found whose weights (up to 1e38)
+    /// overflow to infinity and NaN: they load, and a stream through them stops with a
+    /// model error at the first window instead of labelling NaN as the first genre.
+    func testOverflowingModelsStopWithAModelError() throws {
+        let seeds = try Self.corpus("model").filter { $0.lastPathComponent.hasPrefix("overflow-") }
+        XCTAssertGreaterThanOrEqual(seeds.count, 1)
+        for url in seeds {
+            let model = try load(url)
+            let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: model.frontend.framesPerWindow, deadAirDBFS: nil, smoothing: nil))
+            var windows = 0
+            XCTAssertThrowsError(try pipeline.run(FusionTests.ArraySource(seconds: 4)) { _ in windows += 1 }, url.lastPathComponent) { error in
+                guard case let .model(message)? = error as? EngineError else {
+                    return XCTFail("\(url.lastPathComponent): expected a model error, got \(error)")
+                }
+                XCTAssertTrue(message.contains("non-finite probability"), message)
+            }
+            XCTAssertEqual(windows, 0, "\(url.lastPathComponent): no window is labelled")
+        }
     }
 
     /// `reject-*` inputs are ones the fuzzer found reaching the graph and output checks

@@ -127,7 +127,7 @@ public final class Pipeline {
             guard let (waitedResult, endSeconds) = waiting else { return }
             var result = waitedResult
             waiting = nil
-            classifier.decide(&result, endSeconds: endSeconds)
+            try classifier.decide(&result, endSeconds: endSeconds)
             summary.windows += 1
             try onWindow(result)
         }
@@ -146,7 +146,7 @@ public final class Pipeline {
             pendingGaps = 0
             pendingStalls = 0
             frontendSeconds = 0
-            self.classifier.classify(window, into: &result)
+            try self.classifier.classify(window, into: &result)
             // The other members' networks ran inside the frontend's time: move it to the network's.
             for lane in lanes {
                 let seconds = lane.takeNetworkSeconds()

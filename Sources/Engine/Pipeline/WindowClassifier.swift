@@ -65,7 +65,7 @@ final class WindowClassifier {
 
     /// Classifies one window; the result's times, level and counts are filled by the caller.
     /// A music window of a fused model is left for `decide` (its kind `.music`, no label yet).
-    func classify(_ window: WindowAssembler.Window, into result: inout WindowResult) {
+    func classify(_ window: WindowAssembler.Window, into result: inout WindowResult) throws {
         if isSilence(window) {
             fusion?.skip(until: window.endSeconds)
             smoother.advance()
@@ -87,17 +87,24 @@ final class WindowClassifier {
         }
         copy(network.values(of: genre), into: &probabilities)
         result.kind = .music
-        if fusion == nil { decide(&result, endSeconds: window.endSeconds) }
+        if fusion == nil { try decide(&result, endSeconds: window.endSeconds) }
     }
 
     /// The genre decision for a window `classify` has run the network on: with a fused
     /// model, once the other members have seen the window's audio (the pipeline waits
-    /// for them), the fusion; then the raw label and the smoothed one.
-    func decide(_ result: inout WindowResult, endSeconds: Double) {
+    /// for them), the fusion; then the raw label and the smoothed one. A model whose
+    /// weights overflow gives NaN or infinite probabilities: that is a model error, and
+    /// no label is drawn from them (the comparisons below would make a NaN window the
+    /// first genre).
+    func decide(_ result: inout WindowResult, endSeconds: Double) throws {
         guard result.kind == .music else { return }
         if let fusion {
             fusion.fuse(endSeconds: endSeconds, into: &probabilities)
             if settings.tags && !fusion.soundTags.isEmpty { result.soundTags = fusion.soundTags }
+        }
+        for v in probabilities where !v.isFinite {
+            throw EngineError.model("model \(network.model.name) gave a non-finite probability (\(v)) for the window ending at "
+                                    + "\(TextFormatting.fixed(endSeconds, 3)) s: its weights overflow; nothing is labelled from it")
         }
         result.probabilities = probabilities
         let p = probabilities
