@@ -130,6 +130,22 @@ enum Binary {
 /// Test audio made in the test: a few harmonic tones with vibrato and noise,
 /// loud enough not to count as silence.
 enum TestAudio {
+    /// 12 s each of what is not music and not silence, at `rate`: a 1 kHz tone, 50 Hz
+    /// mains hum with four harmonics, and white noise at about -35 dBFS.
+    static func nonMusic(rate: Int) -> [(name: String, samples: [Float])] {
+        let n = 12 * rate
+        var random = SeededRandom(seed: 4)
+        let tone = (0..<n).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / Double(rate))) }
+        let hum = (0..<n).map { i -> Float in
+            let t = Double(i) / Double(rate)
+            var sum = 0.0
+            for h in 1...5 { sum += 0.15 / Double(h) * sin(2 * Double.pi * 50 * Double(h) * t) }
+            return Float(sum)
+        }
+        let noise = (0..<n).map { _ in Float.random(in: -0.03...0.03, using: &random) }
+        return [("1 kHz tone", tone), ("50 Hz hum", hum), ("white noise", noise)]
+    }
+
     static func music(seconds: Double, rate: Int, channels: Int = 1, seed: UInt64 = 1) -> [Float] {
         var rng = SeededRandom(seed: seed)
         let count = Int(seconds * Double(rate))

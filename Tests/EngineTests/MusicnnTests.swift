@@ -173,17 +173,8 @@ final class DefaultModelTests: XCTestCase {
     }
 
     func testToneHumAndNoiseAreOther() throws {
-        let rate = 16000, n = 12 * rate
-        var random = SeededRandom(seed: 4)
-        let tone = (0..<n).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / Double(rate))) }
-        let hum = (0..<n).map { i -> Float in
-            let t = Double(i) / Double(rate)
-            var sum = 0.0
-            for h in 1...5 { sum += 0.15 / Double(h) * sin(2 * Double.pi * 50 * Double(h) * t) }
-            return Float(sum)
-        }
-        let noise = (0..<n).map { _ in Float.random(in: -0.03...0.03, using: &random) }  // about -35 dBFS
-        for (name, signal) in [("1 kHz tone", tone), ("50 Hz hum", hum), ("white noise", noise)] {
+        let rate = 16000
+        for (name, signal) in TestAudio.nonMusic(rate: rate) {
             let got = try labels(["-r", String(rate)], stdin: Data(TestAudio.s16(signal)))
             XCTAssertEqual(got.count, 4, name)
             XCTAssertEqual(got.filter { Pipeline.nonMusicLabels.contains($0) }.count, got.count, "\(name): \(got)")
