@@ -90,6 +90,52 @@ final class InputFormatTests: XCTestCase {
         XCTAssertEqual(samples, values.map { Float($0) / 32768 })
     }
 
+    // MARK: arecord's S24_LE in WAV
+
+    /// A plain WAVE_FORMAT_PCM header as arecord -f S24_LE writes it: 24 bits per
+    /// sample, block align 4 per channel.
+    private static func pcm24InFourBytesWAV(channels: Int, rate: Int, payload: [UInt8]) -> [UInt8] {
+        let fmt = TestAudio.le16(1) + TestAudio.le16(channels) + TestAudio.le32(UInt32(rate))
+            + TestAudio.le32(UInt32(rate * channels * 4)) + TestAudio.le16(channels * 4) + TestAudio.le16(24)
+        let body = Array("WAVE".utf8) + Array("fmt ".utf8) + TestAudio.le32(16) + fmt
+            + Array("data".utf8) + TestAudio.le32(UInt32(payload.count)) + payload
+        return Array("RIFF".utf8) + TestAudio.le32(UInt32(body.count)) + body
+    }
+
+    func testPCM24InFourByteContainersIsReadAsS24LE() throws {
+        let values: [Int32] = [8_388_607, -8_388_608, 1, -1, 0x123456, -0x123456]
+        let payload = values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        for channels in [1, 2] {
+            let wav = Self.pcm24InFourBytesWAV(channels: channels, rate: 48000, payload: payload)
+            let (source, samples) = try StdinFeed.decode(wav, raw: StdinFeed.s16Mono)
+            XCTAssertEqual(source.encoding, .s24LE, "\(channels) channels")
+            XCTAssertEqual(source.format, StreamFormat(sampleRate: 48000, channels: channels))
+            XCTAssertEqual(samples, values.map { Float($0) / 8_388_608 }, "\(channels) channels")
+        }
+    }
+
+    /// The header arecord itself writes for S24_LE (from ALSA's null device: silence).
+    func testArecordS24LEHeaderIsAccepted() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/arecord") else {
+            throw XCTSkip("arecord (alsa-utils) is not installed; scripts/setup.sh installs it")
+        }
+        for channels in [1, 2] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/arecord")
+            process.arguments = ["-q", "-D", "null", "-f", "S24_LE", "-c", String(channels), "-r", "48000", "-s", "4800", "-t", "wav"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let wav = Array(pipe.fileHandleForReading.readDataToEndOfFile())
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            XCTAssertEqual(Int(wav[32]) | Int(wav[33]) << 8, 4 * channels, "arecord's block align")
+            let (source, samples) = try StdinFeed.decode(wav, raw: StdinFeed.s16Mono)
+            XCTAssertEqual(source.encoding, .s24LE)
+            XCTAssertEqual(samples.count, 4800 * channels)
+        }
+    }
+
     // MARK: WAV valid bits
 
     func testExtensible24ValidBitsIn32BitContainersAreReadExactly() throws {

@@ -103,7 +103,10 @@ extension StreamHeader {
         switch (codec, bits) {
         case (1, 8): encoding = .u8
         case (1, 16): encoding = .s16LE
-        case (1, 24): encoding = .s24_3LE
+        // arecord -f S24_LE writes plain PCM with 24 bits per sample in 4-byte containers
+        // (block align 4 per channel, the sample in the low 3 bytes): USB interfaces that
+        // offer only S24_LE give this. Packed 3-byte samples are the usual 24-bit WAV.
+        case (1, 24): encoding = channels > 0 && blockAlign == channels * 4 ? .s24LE : .s24_3LE
         case (1, 32): encoding = .s32LE
         case (1, _):
             throw EngineError.inputFormat("\(container) PCM with \(bits) bits per sample; expected 8, 16, 24 or 32")
