@@ -72,7 +72,25 @@ if [ -z "$input_args" ] || [ "$lines" -ge 1 ]; then :; else
     exit 1
 fi
 
-# 3. The install script, with the debug binary.
+# 3. Every GENRE_STREAM_ARGS line of example.conf, commented out or not, is a command line
+# genre-stream accepts: each runs for 3 s of a demo file (in place of any --device: no sound
+# card here) and must exit 0 (a flag given a value it does not take reads the value as a
+# file: exit 66, and the unit would restart for ever).
+conf=contrib/systemd/example.conf
+examples=0
+while IFS= read -r line; do
+    args="$(sed -e 's/^#\{0,1\}GENRE_STREAM_ARGS="\(.*\)"$/\1/' -e 's/--device [^ ]*//' <<< "$line")"
+    # shellcheck disable=SC2086  # the unit splits GENRE_STREAM_ARGS into words too
+    if ! out="$("$binary" $args --model small --duration 3 "$PWD/demo/hungarian_dance_5-us_army_strings.ogg" 2>&1 >/dev/null)"; then
+        echo "check-contrib: $conf: '$line' fails: $out" >&2
+        exit 1
+    fi
+    examples=$((examples + 1))
+done < <(grep -E '^#?GENRE_STREAM_ARGS=' "$conf")
+[ "$examples" -ge 3 ] || { echo "check-contrib: $conf: $examples GENRE_STREAM_ARGS lines, expected 3 or more" >&2; exit 1; }
+echo "check-contrib: example.conf: all $examples GENRE_STREAM_ARGS lines run"
+
+# 4. The install script, with the debug binary.
 scripts/install.sh --binary "$binary" --destdir "$work/root" --prefix /usr --with-systemd 2> "$work/install.log" \
     || { cat "$work/install.log" >&2; exit 1; }
 grep 'strip:' "$work/install.log"
