@@ -40,9 +40,13 @@ public enum MetricsExposition {
         sample(&out, "frontend_seconds_total", c.frontendSeconds)
         family(&out, "network_seconds_total", "counter", "CPU seconds spent in the network.")
         sample(&out, "network_seconds_total", c.networkSeconds)
-        family(&out, "last_window_timestamp_seconds", "gauge",
-               "Wall clock (Unix seconds) of the newest window, for staleness alerts; 0 before the first.")
-        sample(&out, "last_window_timestamp_seconds", c.current?.wallSeconds ?? 0)
+        // Absent until the first window: a 0 would make a staleness alert
+        // (time() - it > 60) fire at every start-up; `absent()` covers a run with none.
+        if let current = c.current {
+            family(&out, "last_window_timestamp_seconds", "gauge",
+                   "Wall clock (Unix seconds) of the newest window, for staleness alerts; absent before the first.")
+            sample(&out, "last_window_timestamp_seconds", current.wallSeconds)
+        }
         return out
     }
 
