@@ -162,4 +162,11 @@ final class RunSummaryTests: XCTestCase {
             "  jazz       00:00:03.000   33.3%  1 window",
         ])
     }
+
+    func testHumanSummaryCountsInTheSingular() {
+        var s = summary(["rock"], gaps: [0: 1])
+        s.addStall()
+        XCTAssertEqual(SummaryFormatter(json: false).lines(for: s).first,
+                       "summary of stdin so far: 00:00:03.000 of audio, 1 window, 1 segment, silence 00:00:00.000, 1 gap, 1 stall")
+    }
 }

@@ -22,11 +22,11 @@ public struct SummaryFormatter: Sendable {
             return [line]
         }
         var head = "summary of " + s.source + (s.isFinal ? "" : " so far") + ": " + F.clock(s.seconds) + " of audio, "
-        head += "\(s.windows) windows, \(s.segments) segments, silence " + F.clock(s.silenceSeconds)
-        head += ", \(s.gaps) gaps, \(s.stalls) stalls"
+        head += counted(s.windows, "window") + ", " + counted(s.segments, "segment") + ", silence " + F.clock(s.silenceSeconds)
+        head += ", " + counted(s.gaps, "gap") + ", " + counted(s.stalls, "stall")
         return [head] + labels.map {
             "  " + $0.label.padding(toWidth: 9) + "  " + F.clock($0.seconds) + "  "
-                + (F.fixed(100 * s.share(of: $0), 1) + "%").leftPadded(toWidth: 6) + "  \($0.windows) window" + ($0.windows == 1 ? "" : "s")
+                + (F.fixed(100 * s.share(of: $0), 1) + "%").leftPadded(toWidth: 6) + "  " + counted($0.windows, "window")
         }
     }
 }
@@ -36,3 +36,6 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
+
+/// "1 window", "2 windows", "0 windows".
+private func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)" + (n == 1 ? "" : "s") }
