@@ -206,6 +206,7 @@ struct Classify: ParsableCommand {
                     report.stalled()
                     live?.stalled()
                 }
+                if error is LineWriter.ReaderClosed { report.readerLeft() }
                 failure = error
             }
             for sink in sinks {

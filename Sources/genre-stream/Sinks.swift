@@ -86,6 +86,14 @@ final class SummaryReport: ResultSink, Sendable {
         state.withLock { $0.summary?.addStall() }
     }
 
+    /// The reader of stdout has gone (`| head`): the run ends quietly, so the summary
+    /// that would go to stderr at the end of this input is dropped (one for a file stays).
+    func readerLeft() {
+        state.withLock { state in
+            if case .stderr = state.destination { state.summary = nil }
+        }
+    }
+
     func endOfInput() throws {
         try state.withLock { state in
             guard var summary = state.summary else { return }

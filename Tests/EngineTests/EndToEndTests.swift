@@ -119,7 +119,8 @@ final class EndToEndTests: XCTestCase {
         let script = "\"$@\" | head -n 2; echo \"status=${PIPESTATUS[0]}\" >&2"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let (executable, arguments) = Binary.command([])
+        // The summary on stderr as users have it by default: it too must not come once the reader has gone.
+        let (executable, arguments) = Binary.command(["--summary", "stderr"])
         process.arguments = ["-c", script, "genre-stream", executable.path] + arguments
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
