@@ -11,7 +11,7 @@ struct GenreStream: ParsableCommand {
         commandName: "genre-stream",
         abstract: "Tells which genre of music is playing, one line per 3-second window.",
         discussion: """
-            Reads stdin (WAV, Sun AU, raw PCM, or FLAC, Ogg, MP3 and AIFF decoded from \
+            Reads stdin (WAV, Sun AU, raw PCM, or FLAC, Ogg, MP3, AIFF and Wave64 decoded from \
             the pipe), an ALSA capture device, or audio files, \
             and prints the smoothed genre, its confidence and the per-genre probabilities \
             for every window. Without a command it classifies (the 'classify' command); \

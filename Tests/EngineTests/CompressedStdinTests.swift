@@ -35,6 +35,40 @@ final class CompressedStdinTests: XCTestCase {
         }
     }
 
+    /// Sony Wave64 as `ffmpeg -f w64 -` writes it: 16-byte chunk GUIDs, 64-bit sizes (to a
+    /// pipe, the riff and data sizes all ones).
+    private static func wave64(rate: Int, channels: Int, samples: [Int16], sizesKnown: Bool) -> [UInt8] {
+        let tail: [UInt8] = [0xF3, 0xAC, 0xD3, 0x11, 0x8C, 0xD1, 0x00, 0xC0, 0x4F, 0x8E, 0xDB, 0x8A]
+        let riff: [UInt8] = Array("riff".utf8) + [0x2E, 0x91, 0xCF, 0x11, 0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00]
+        func size(_ n: Int) -> [UInt8] { sizesKnown ? withUnsafeBytes(of: UInt64(n).littleEndian) { Array($0) } : [UInt8](repeating: 0xFF, count: 8) }
+        let payload = samples.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        let fmt = TestAudio.le16(1) + TestAudio.le16(channels) + TestAudio.le32(UInt32(rate))
+            + TestAudio.le32(UInt32(rate * channels * 2)) + TestAudio.le16(channels * 2) + TestAudio.le16(16)
+        let fmtSize = withUnsafeBytes(of: UInt64(24 + fmt.count).littleEndian) { Array($0) }  // always known
+        let chunks = Array("fmt ".utf8) + tail + fmtSize + fmt
+            + Array("data".utf8) + tail + size(24 + payload.count) + payload
+        let body = Array("wave".utf8) + tail + chunks
+        return riff + size(24 + body.count) + body
+    }
+
+    /// Sony Wave64 (`ffmpeg -f w64 -`) decodes from the pipe to the samples it holds, also
+    /// with the sizes a writer to a pipe leaves unknown (all ones, as ffmpeg writes them),
+    /// instead of being read as raw PCM.
+    func testWave64FromAPipeDecodes() throws {
+        let values = TestAudio.music(seconds: 2, rate: 44100, channels: 2).map { Int16(($0 * 32767).rounded()) }
+        for sizesKnown in [true, false] {
+            let bytes = Self.wave64(rate: 44100, channels: 2, samples: values, sizesKnown: sizesKnown)
+            for capacity in [64 * 1024, 512] {
+                let (source, samples) = try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono, bufferCapacity: capacity, readSamples: 4410)
+                let label = "sizes \(sizesKnown ? "known" : "unknown"), \(capacity)-byte buffer"
+                XCTAssertEqual(source.container, "Sony Wave64", label)
+                XCTAssertEqual(source.format, StreamFormat(sampleRate: 44100, channels: 2), label)
+                XCTAssertEqual(samples.count, values.count, label)
+                XCTAssertTrue(samples == values.map { Float($0) / 32768 }, "\(label): not the samples written")
+            }
+        }
+    }
+
     /// libsndfile seeks past an ID3 tag, which a pipe cannot do for one larger than the
     /// buffer (cover art): the tag is dropped before the decoder sees the stream.
     func testMP3BehindALargeID3TagDecodes() throws {
@@ -111,6 +145,8 @@ final class CompressedStdinTests: XCTestCase {
             ("MP4", [0, 0, 0, 0x20] + Array("ftypM4A ".utf8) + [UInt8](repeating: 0, count: 40), "MP4/M4A"),
             ("WebM", [0x1A, 0x45, 0xDF, 0xA3] + [UInt8](repeating: 0x42, count: 40), "Matroska/WebM"),
             ("ADTS", adtsFrame + adtsFrame + adtsFrame, "AAC (ADTS)"),
+            // A WavPack block header (ffmpeg -f wv): magic, block size, version 0x410.
+            ("WavPack", Array("wvpk".utf8) + [0xB6, 0xD7, 0x01, 0x00, 0x10, 0x04] + [UInt8](repeating: 0, count: 40), "WavPack"),
         ]
         for (label, bytes, name) in cases {
             XCTAssertThrowsError(try StdinFeed.decode(bytes, raw: StdinFeed.s16Mono), label) { error in

@@ -3,8 +3,8 @@
 /// magic of four bytes or more, or for bare MPEG and ADTS frames a second frame header
 /// exactly where the first one says it ends, so raw PCM practically never matches.
 enum CompressedContainer: Equatable {
-    case mp3, ogg, flac, aiff, caf
-    case matroska, mp4, aac
+    case mp3, ogg, flac, aiff, caf, w64
+    case matroska, mp4, aac, wavpack
 
     /// For messages and `StdinSource.container`.
     var name: String {
@@ -14,6 +14,8 @@ enum CompressedContainer: Equatable {
         case .flac: return "FLAC"
         case .aiff: return "AIFF"
         case .caf: return "CAF"
+        case .w64: return "Sony Wave64"
+        case .wavpack: return "WavPack"
         case .matroska: return "Matroska/WebM"
         case .mp4: return "MP4/M4A"
         case .aac: return "AAC (ADTS)"
@@ -21,12 +23,12 @@ enum CompressedContainer: Equatable {
     }
 
     /// libsndfile 1.2 decodes these through a pipe (measured: FLAC, Ogg Vorbis and Opus,
-    /// MP3, AIFF and CAF give the same samples as from a file). It has no decoder for the
-    /// others; MP4 in a pipe may not even be decodable, its index often being at the end.
+    /// MP3, AIFF, CAF and Wave64 give the same samples as from a file). It has no decoder
+    /// for the others; MP4 in a pipe may not even be decodable, its index often being at the end.
     var decodesFromPipe: Bool {
         switch self {
-        case .mp3, .ogg, .flac, .aiff, .caf: return true
-        case .matroska, .mp4, .aac: return false
+        case .mp3, .ogg, .flac, .aiff, .caf, .w64: return true
+        case .matroska, .mp4, .aac, .wavpack: return false
         }
     }
 
@@ -61,6 +63,16 @@ enum CompressedContainer: Equatable {
         case "OggS": return .ogg
         case "fLaC": return .flac
         case "caff": return .caf
+        case "riff":
+            // Sony Wave64 (ffmpeg -f w64): RIFF's name lower-cased, completed to a 16-byte GUID.
+            _ = try stream.fill(atLeast: 16)
+            guard stream.available >= 16 else { return nil }
+            return Array(stream.window[4..<16]) == w64GUIDTail ? .w64 : nil
+        case "wvpk":
+            // A WavPack block header: the magic, the block size, then a version 0x402...0x410.
+            _ = try stream.fill(atLeast: 10)
+            guard stream.available >= 10 else { return nil }
+            return (0x402...0x410).contains(Int(stream.window[8]) | Int(stream.window[9]) << 8) ? .wavpack : nil
         case "FORM":
             _ = try stream.fill(atLeast: 12)
             guard stream.available >= 12 else { return nil }
@@ -77,6 +89,9 @@ enum CompressedContainer: Equatable {
         }
         return nil
     }
+
+    /// The bytes of Wave64's "riff" GUID after its first four.
+    private static let w64GUIDTail: [UInt8] = [0x2E, 0x91, 0xCF, 0x11, 0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00]
 
     /// Drops every ID3v2 tag at the front; true if there was one. A tag whose size is
     /// not syncsafe is not a tag.
