@@ -242,6 +242,28 @@ final class CompressedStdinTests: XCTestCase {
 
     // MARK: The binary
 
+    /// An Icecast listener's first bytes start mid-frame: the stream is still MP3, found
+    /// at its first confirmed frame, with one warning naming the bytes skipped, not raw PCM.
+    func testMP3JoinedMidFrameIsResynchronised() throws {
+        let mp3 = try fixtureBytes("hungarian_dance_6.5s.mp3")
+        let whole = try Binary.run(["--output", "jsonl"], stdin: Data(mp3))
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        // Past the ID3 tag, then 153 bytes into the audio: the field trial's offset.
+        var tagLength = 0
+        if mp3.starts(with: Array("ID3".utf8)) { tagLength = 10 + mp3[6..<10].reduce(0) { $0 << 7 | Int($1) } }
+        let joined = Array(mp3[(tagLength + 153)...])
+        let run = try Binary.run(["--output", "jsonl"], stdin: Data(joined))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.lines.count, whole.lines.count, run.stdout)
+        let warning = run.stderrLines.filter { $0.contains("skipped") }
+        XCTAssertEqual(warning.count, 1, run.stderr)
+        XCTAssertTrue(warning.first?.contains("before the first MPEG audio frame (a stream joined mid-frame)") == true, run.stderr)
+        let level = { (line: String) in (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["level_dbfs"] as! Double }
+        for (a, b) in zip(run.lines, whole.lines) {
+            XCTAssertEqual(try level(a), try level(b), accuracy: 1.0, "the same audio, not noise")
+        }
+    }
+
     func testPipedMP3IsLabelledAndPipedM4AIsRefused() throws {
         let mp3 = try XCTUnwrap(FileManager.default.contents(atPath: Fixtures.path("hungarian_dance_6.5s.mp3")))
         var run = try Binary.run(["--output", "jsonl"], stdin: mp3)

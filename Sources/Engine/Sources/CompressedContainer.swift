@@ -49,7 +49,7 @@ enum CompressedContainer: Equatable {
     /// these, so the caller treats the stream as raw PCM.
     static func sniff(_ stream: ByteStream) throws -> CompressedContainer? {
         if let found = try byMagic(stream) { return found }
-        guard try skipID3Tags(stream) else { return try byFrameSync(stream) }
+        guard try skipID3Tags(stream) else { return try byFrameSync(stream) ?? joinedMidFrame(stream) }
         // After an ID3 tag: MP3 by far most often, but FLAC files and AAC streams carry them too.
         _ = try stream.fill(atLeast: 4)
         if stream.available >= 4, let found = try byMagic(stream) { return found }
@@ -145,7 +145,32 @@ enum CompressedContainer: Equatable {
     }
 }
 
-/// The fixed part of an MPEG-1/2/2.5 audio frame header (Layers I to III).
+extension CompressedContainer {
+    /// Junk that may come before the first frame of an MPEG stream joined mid-frame: at
+    /// most one partial frame (the longest is 1729 bytes), with room to spare.
+    static let resyncSearchBytes = 4096
+
+    /// An MPEG audio stream joined mid-frame, as an Icecast listener's first bytes are
+    /// (the first frame sync 153 bytes in): the first frame header in the first
+    /// `resyncSearchBytes` confirmed by the next two at the offsets each one gives,
+    /// looked for only in the bytes already read (an ordinary raw PCM start never waits
+    /// for more). The junk before it is dropped, with a warning.
+    static func joinedMidFrame(_ stream: ByteStream) throws -> CompressedContainer? {
+        let front = stream.window
+        for offset in 1..<min(resyncSearchBytes, front.count) where front[offset] == 0xFF {
+            guard let first = MPEGAudioHeader(front, at: offset),
+                  let second = MPEGAudioHeader(front, at: offset + first.length), second.sameStream(as: first),
+                  let third = MPEGAudioHeader(front, at: offset + first.length + second.length), third.sameStream(as: first)
+            else { continue }
+            stream.consume(offset)
+            warn("stdin: skipped \(offset) bytes before the first MPEG audio frame (a stream joined mid-frame)")
+            return .mp3
+        }
+        return nil
+    }
+}
+
+/// The fixed part of an MPEG-1/2/2.5 audio frame header (Layers I to III)./// The fixed part of an MPEG-1/2/2.5 audio frame header (Layers I to III).
 struct MPEGAudioHeader: Equatable {
     var version: UInt8
     var layer: UInt8
