@@ -264,6 +264,25 @@ final class CompressedStdinTests: XCTestCase {
         }
     }
 
+    /// A dropped connection ends an MP3 pipe inside a frame: the windows before stand and
+    /// the run ends with 0 and one warning, as the same bytes read as a file do.
+    func testMP3PipeCutInsideAFrameEndsLikeTheFile() throws {
+        let mp3 = try fixtureBytes("hungarian_dance_6.5s.mp3")
+        let cut = Array(mp3[..<(mp3.count * 2 / 3 + 77)])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("genre-stream-cut-\(getpid()).mp3")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(cut).write(to: file)
+        let fromFile = try Binary.run(["--output", "jsonl", file.path])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        let piped = try Binary.run(["--output", "jsonl"], stdin: Data(cut))
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertGreaterThanOrEqual(piped.lines.count, 1)
+        XCTAssertEqual(piped.lines.count, fromFile.lines.count, piped.stdout)
+        let warnings = piped.stderrLines.filter { $0.contains("the stream ends inside a frame") }
+        XCTAssertEqual(warnings.count, 1, piped.stderr)
+        XCTAssertFalse(piped.stderr.contains("error"), piped.stderr)
+    }
+
     func testPipedMP3IsLabelledAndPipedM4AIsRefused() throws {
         let mp3 = try XCTUnwrap(FileManager.default.contents(atPath: Fixtures.path("hungarian_dance_6.5s.mp3")))
         var run = try Binary.run(["--output", "jsonl"], stdin: mp3)

@@ -39,6 +39,10 @@ final class PipeDecoder {
 
     deinit { sf_close(file) }
 
+    /// Bytes of one frame at most (MPEG audio's longest is 1729): an error with no more
+    /// than this left of an ended pipe is its cut last frame, not a broken stream.
+    static let partialFrameBytes = 4096
+
     /// Interleaved float frames, 0 at the end of the stream or on a stop.
     func read(into buffer: UnsafeMutableBufferPointer<Float>, channels: Int) throws -> Int {
         while true {
@@ -55,6 +59,13 @@ final class PipeDecoder {
             if input.stopped { return 0 }
             if got < 0 || sf_error(file) != 0 {
                 let seconds = Double(framesRead) / Double(format.sampleRate)
+                // The pipe ended inside the last frame (every dropped connection does): what
+                // was decoded stands and the input ends, as the same bytes in a file do.
+                if input.stream.reachedEnd && input.heldAfterPosition <= Self.partialFrameBytes {
+                    warn("stdin (\(container.name)): the stream ends inside a frame after \(TextFormatting.fixed(seconds, 1)) s "
+                         + "(a cut connection); the partial frame is dropped")
+                    return 0
+                }
                 throw EngineError.inputFormat(
                     "stdin (\(container.name)): decoding failed after \(TextFormatting.fixed(seconds, 1)) s: \(String(cString: sf_strerror(file)))")
             }
