@@ -191,6 +191,7 @@ struct Classify: ParsableCommand {
         // After the SIGUSR1 thread: the listener's threads inherit its blocked SIGUSR1.
         let live = try listen.map { try LiveMonitorSink(listen: $0, model: model, hopSeconds: pipeline.hopSeconds) }
         if let live { sinks.append(live) }
+        let segmentSinks = sinks.compactMap { $0 as? SegmentLines }
         let run = { (source: AudioSource) throws in
             report.startInput(source: source.name)
             // What was computed before an error is still written out: segments and the summary.
@@ -224,6 +225,8 @@ struct Classify: ParsableCommand {
                     warn("\(input): no audio for \(TextFormatting.fixed(seconds, 1)) s: the input is open but stalled; waiting")
                     report.stalled()
                     live?.stalled()
+                    // A stall ends the segment in progress (a closed stdout shows at the next window).
+                    for sink in segmentSinks { try? sink.stalled() }
                 case .resumed(let seconds):
                     note("\(input): audio again after \(TextFormatting.fixed(seconds, 1)) s")
                     live?.resumed()

@@ -22,7 +22,7 @@ final class WindowLines: ResultSink {
     }
 
     func window(_ result: WindowResult, wallSeconds: Double) throws {
-        try writer.write(line: formatter.line(for: result))
+        try writer.write(line: formatter.line(for: result, wallSeconds: wallSeconds))
     }
 
     func endOfInput() throws {}
@@ -46,6 +46,11 @@ final class SegmentLines: ResultSink {
 
     func endOfInput() throws {
         try tracker.finish { try writer.write(line: formatter.line(for: $0)) }
+    }
+
+    /// A stall ends the segment in progress: the time without audio is in no segment.
+    func stalled() throws {
+        try tracker.breakSegment { try writer.write(line: formatter.line(for: $0)) }
     }
 }
 

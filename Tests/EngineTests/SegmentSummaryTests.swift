@@ -40,6 +40,41 @@ final class SegmentTrackerTests: XCTestCase {
         XCTAssertEqual(s[1].kind, .silence)
     }
 
+    /// Windows that come faster than their audio (a burst after buffering: the field
+    /// trial's ...:08.867Z followed by a start at ...:08.843Z) still give wall-clock
+    /// segments that tile: each starts where the one before it ended.
+    func testWallClockSegmentsTileWhenWindowsComeInABurst() {
+        var tracker = SegmentTracker()
+        var out: [Segment] = []
+        let labels = ["jazz", "jazz", "rock", "rock", "blues"]
+        let walls = [1000.0, 1003.0, 1003.2, 1003.4, 1006.4]  // three windows within 0.4 s
+        for (i, l) in labels.enumerated() { tracker.process(Self.result(i, l), wallSeconds: walls[i]) { out.append($0) } }
+        tracker.finish { out.append($0) }
+        XCTAssertEqual(out.map(\.label), ["jazz", "rock", "blues"])
+        for (a, b) in zip(out, out.dropFirst()) {
+            XCTAssertEqual(b.startWallSeconds, a.endWallSeconds, "\(b.label) starts where \(a.label) ended")
+            XCTAssertLessThanOrEqual(b.startWallSeconds, b.endWallSeconds)
+        }
+        XCTAssertEqual(out[0].startWallSeconds, 997, "the first starts its window's audio before its line")
+    }
+
+    /// A stall ends the segment in progress; the next window starts a new one at its own
+    /// time, even with the same label, so that the stall is in no segment.
+    func testAStallEndsTheSegment() {
+        var tracker = SegmentTracker()
+        var out: [Segment] = []
+        tracker.process(Self.result(0, "jazz"), wallSeconds: 1003) { out.append($0) }
+        tracker.process(Self.result(1, "jazz"), wallSeconds: 1006) { out.append($0) }
+        tracker.breakSegment { out.append($0) }
+        XCTAssertEqual(out.count, 1, "the segment before the stall is written at once")
+        tracker.process(Self.result(2, "jazz"), wallSeconds: 1056) { out.append($0) }
+        tracker.finish { out.append($0) }
+        XCTAssertEqual(out.map(\.label), ["jazz", "jazz"])
+        XCTAssertEqual(out.map(\.endWallSeconds), [1006, 1056])
+        XCTAssertEqual(out[1].startWallSeconds, 1053, "after the stall: its own window's start, not the previous end")
+        XCTAssertEqual(out.map(\.isFinal), [false, true])
+    }
+
     func testSegmentsEmittedWhenTheLabelChangesNotBefore() {
         var tracker = SegmentTracker()
         var out: [Segment] = []

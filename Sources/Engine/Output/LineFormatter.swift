@@ -51,18 +51,20 @@ public struct LineFormatter {
             .joined(separator: ",")
     }
 
-    public func line(for r: WindowResult) -> String {
+    /// `wallSeconds`: the wall clock the caller read once for every sink of this window,
+    /// so that window lines, segments and the monitor agree (read twice, they did not).
+    public func line(for r: WindowResult, wallSeconds: Double) -> String {
         switch format {
-        case .human: return human(r)
-        case .jsonl: return json(r)
-        case .csv: return csv(r)
+        case .human: return human(r, wallSeconds)
+        case .jsonl: return json(r, wallSeconds)
+        case .csv: return csv(r, wallSeconds)
         }
     }
 
-    private func human(_ r: WindowResult) -> String {
+    private func human(_ r: WindowResult, _ wallSeconds: Double) -> String {
         typealias F = TextFormatting
         var line = showSource ? r.source + "  " : ""
-        line += clock == .wall ? F.wallClockNow() : F.clock(r.endSeconds)
+        line += clock == .wall ? F.wallClock(wallSeconds) : F.clock(r.endSeconds)
         if let label = r.label { line += "  " + label.padding(toWidth: 9) }
         if let confidence = r.confidence, let raw = r.rawLabel {
             line += "  " + F.fixed(confidence, 2) + "  raw " + raw.padding(toWidth: 9) + "  ("
@@ -86,11 +88,11 @@ public struct LineFormatter {
         return line
     }
 
-    private func json(_ r: WindowResult) -> String {
+    private func json(_ r: WindowResult, _ wallSeconds: Double) -> String {
         typealias F = TextFormatting
         var line = "{\"source\":" + F.jsonString(r.source) + ",\"window\":\(r.index)"
         line += ",\"start\":" + F.fixed(r.startSeconds, 3) + ",\"end\":" + F.fixed(r.endSeconds, 3)
-        if clock == .wall { line += ",\"wall_time\":\"" + F.wallClockNow() + "\"" }
+        if clock == .wall { line += ",\"wall_time\":\"" + F.wallClock(wallSeconds) + "\"" }
         line += ",\"label\":" + (r.label.map(F.jsonString) ?? "null")
         line += ",\"confidence\":" + (r.confidence.map { F.fixed($0, 4) } ?? "null")
         line += ",\"raw_label\":" + (r.rawLabel.map(F.jsonString) ?? "null")
@@ -103,10 +105,10 @@ public struct LineFormatter {
         return line
     }
 
-    private func csv(_ r: WindowResult) -> String {
+    private func csv(_ r: WindowResult, _ wallSeconds: Double) -> String {
         typealias F = TextFormatting
         var fields = [F.csvField(r.source), String(r.index), F.fixed(r.startSeconds, 3), F.fixed(r.endSeconds, 3),
-                      clock == .wall ? F.wallClockNow() : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
+                      clock == .wall ? F.wallClock(wallSeconds) : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
                       r.rawLabel ?? "", r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
                       r.isPartial ? "1" : "0", String(r.gaps), String(r.stalls)]
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }

@@ -31,6 +31,9 @@ public struct SegmentTracker: Sendable {
     private var confidenceSum = 0.0
     private var confidenceCount = 0
     private var count = 0
+    /// Where the last closed segment of this input ended on the wall clock, while the next
+    /// one follows it directly (nil after a stall and at the start of an input).
+    private var lastWallEnd: Double?
 
     public init() {}
 
@@ -48,10 +51,14 @@ public struct SegmentTracker: Sendable {
             if let open = current { try emit(closed(open, final: false)) }
             confidenceSum = 0
             confidenceCount = 0
+            // Segments tile: one starts where the one before it ended. Windows do not come
+            // at exactly their audio's pace (a burst after buffering), so the wall clock
+            // minus the window's audio could fall before the previous segment's end.
+            let start = lastWallEnd ?? wallSeconds - result.newSeconds
             current = Segment(
                 source: result.source, index: count, label: label, kind: result.kind,
                 startSeconds: result.endSeconds - result.newSeconds, endSeconds: result.endSeconds, windows: 1,
-                meanConfidence: nil, startWallSeconds: wallSeconds - result.newSeconds, endWallSeconds: wallSeconds,
+                meanConfidence: nil, startWallSeconds: start, endWallSeconds: wallSeconds,
                 isFinal: false)
         }
         if let confidence = result.confidence {
@@ -65,6 +72,15 @@ public struct SegmentTracker: Sendable {
         if let open = current { try emit(closed(open, final: true)) }
         current = nil
         count = 0
+        lastWallEnd = nil
+    }
+
+    /// The input stalled: the segment in progress ends at its last window, and the next
+    /// window starts a new one at its own time (the stall lies between them).
+    public mutating func breakSegment(emit: (Segment) throws -> Void) rethrows {
+        if let open = current { try emit(closed(open, final: false)) }
+        current = nil
+        lastWallEnd = nil
     }
 
     private mutating func closed(_ segment: Segment, final: Bool) -> Segment {
@@ -72,6 +88,7 @@ public struct SegmentTracker: Sendable {
         segment.meanConfidence = confidenceCount > 0 ? confidenceSum / Double(confidenceCount) : nil
         segment.isFinal = final
         count += 1
+        lastWallEnd = segment.endWallSeconds
         return segment
     }
 }

@@ -29,11 +29,6 @@ public enum TextFormatting {
         return pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(ms, 3)
     }
 
-    /// The current time as ISO-8601 UTC with milliseconds: `2026-11-21T00:53:41.123Z`.
-    static func wallClockNow() -> String {
-        wallClock(Clocks.wallSeconds())
-    }
-
     /// Seconds since the epoch as ISO-8601 UTC with milliseconds.
     public static func wallClock(_ epochSeconds: Double) -> String {
         let millis = Int((epochSeconds * 1000).rounded(.down))
