@@ -22,6 +22,7 @@ public enum LivePage {
   #status { font-size: .85rem; padding: 2px 8px; border-radius: 10px; background: #dde3ea; }
   #status.live { background: #d5f2dc; color: #17602b; }
   #status.stale, #status.offline { background: #fbe0d9; color: #8a2a12; }
+  #genre.stalled { color: #8a2a12; }
   .card { background: var(--card); border-radius: 12px; padding: 16px; margin-top: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
   #genre { font-size: clamp(2.6rem, 11vw, 5rem); font-weight: 700; line-height: 1.1; text-transform: capitalize; overflow-wrap: anywhere; }
   #details { color: var(--muted); margin-top: 4px; }
@@ -55,9 +56,12 @@ public enum LivePage {
 <script>
 "use strict";
 const SPAN_MS = 30 * 60 * 1000, POLL_MS = 3000;
+// The ten genres in their model order get ten hues far apart (blues blue, rock near black:
+// the old palette gave rock a second blue); other labels follow. The non-music labels are
+// neutral but unlike each other: speech slate, other khaki, silence pale grey.
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-                 "#9c755f", "#2f4b7c", "#a05195", "#d45087", "#665191", "#00a6a6", "#bc5090", "#ffa600"];
-const FIXED = { silence: "#c9ced6", speech: "#8d96a3", other: "#aab1bb" };
+                 "#9c755f", "#3b3b3b", "#a05195", "#d45087", "#665191", "#00a6a6", "#bc5090", "#ffa600"];
+const FIXED = { silence: "#e1e4e8", speech: "#5f6b7a", other: "#c9b98f" };
 let colours = {};
 const $ = (id) => document.getElementById(id);
 
@@ -83,14 +87,23 @@ function render(data) {
     status.textContent = "waiting for audio"; status.className = "";
   } else {
     const age = (now - last.t) / 1000;
-    const stale = age > Math.max(3 * data.hop_seconds, 10) + POLL_MS / 1000;
+    const stale = data.stalled || age > Math.max(3 * data.hop_seconds, 10) + POLL_MS / 1000;
     status.textContent = stale ? "no window for " + Math.round(age) + " s" : "live";
     status.className = stale ? "stale" : "live";
-    $("genre").textContent = last.label === null ? "–" : last.label;
-    $("swatch").style.background = last.label === null ? "transparent" : colourFor(last.label, data.labels);
-    $("confidence").textContent = last.confidence === null ? "" : Math.round(last.confidence * 100) + "% confident ·";
+    // Stalled or stale: that is what the page says first, in large type; the last genre
+    // heard is history, in the small line below.
+    const genre = $("genre");
+    genre.classList.toggle("stalled", stale);
+    genre.textContent = stale ? (data.stalled ? "stalled" : "no audio") : last.label === null ? "–" : last.label;
+    $("swatch").style.background = stale || last.label === null ? "transparent" : colourFor(last.label, data.labels);
+    const heard = (last.label === null ? "" : last.label + ", ")
+      + (last.confidence === null ? "" : Math.round(last.confidence * 100) + "% confident");
+    $("confidence").textContent = stale
+      ? "no window for " + Math.round(age) + " s; last: " + heard + " at " + clock(last.t) + " ·"
+      : last.confidence === null ? "" : Math.round(last.confidence * 100) + "% confident ·";
     $("level").textContent = last.level_dbfs === null ? "" : last.level_dbfs.toFixed(1) + " dBFS";
   }
+  document.title = "genre-stream · " + $("genre").textContent;
   // Timeline: consecutive windows with the same label become one band.
   const end = last ? Math.max(now, last.t) : now, start = end - SPAN_MS;
   const hopMs = data.hop_seconds * 1000;

@@ -53,7 +53,7 @@ extension LiveMonitor {
                 n = min(parsed, recentCapacity)
             }
             return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, hopSeconds: hopSeconds,
-                                                              serverTime: Clocks.wallSeconds()))
+                                                              serverTime: Clocks.wallSeconds(), stalled: counters().stalled))
         case "/api/current":
             return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model))
         default:

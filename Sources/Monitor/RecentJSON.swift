@@ -9,13 +9,14 @@ import Glibc
 public enum RecentJSON {
     public static let contentType = "application/json"
 
-    /// `{"model":..,"labels":[..],"hop_seconds":..,"server_time":..,"windows":[..]}`, windows oldest first.
-    /// `server_time` lets the page measure a window's age on the server's clock, not a phone's.
+    /// `{"model":..,"labels":[..],"hop_seconds":..,"server_time":..,"stalled":..,"windows":[..]}`, windows oldest first.
+    /// `server_time` lets the page measure a window's age on the server's clock, not a phone's;
+    /// `stalled` is the watchdog's state, which the page shows before anything else.
     public static func recent(_ windows: [WindowRecord], labels: [String], model: String, hopSeconds: Double,
-                              serverTime: Double) -> String {
+                              serverTime: Double, stalled: Bool = false) -> String {
         var out = "{\"model\":" + TextFormatting.jsonString(model) + ",\"labels\":[" + labels.map(TextFormatting.jsonString).joined(separator: ",")
             + "],\"hop_seconds\":" + TextFormatting.fixed(hopSeconds, 4) + ",\"server_time\":\"" + TextFormatting.wallClock(serverTime)
-            + "\",\"windows\":["
+            + "\",\"stalled\":" + (stalled ? "true" : "false") + ",\"windows\":["
         out.reserveCapacity(out.utf8.count + windows.count * 150)
         for (i, w) in windows.enumerated() {
             if i > 0 { out += "," }

@@ -217,6 +217,29 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(run.finish(), 0, run.stderr)
     }
 
+    /// During a stall the page says so first, in large type; the genre last heard is in
+    /// the small line below, not shown as if it were playing.
+    func testPageInHeadlessChromiumShowsAStallFirst() throws {
+        guard let chromium = Self.tool("chromium") ?? Self.tool("chromium-browser") ?? Self.tool("google-chrome") else {
+            throw XCTSkip("chromium is not installed (scripts/setup.sh installs it)")
+        }
+        let run = try LiveRun(["--model", "small", "--listen", "0", "--output", "jsonl", "--stall-timeout", "0.5"])
+        let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
+        run.feed(windowBytes(2))
+        XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
+        XCTAssertTrue(run.wait(30 * Binary.timeScale) { run.stderr.contains("stalled") }, "the watchdog's warning: \(run.stderr)")
+        let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.lines[1].utf8)) as? [String: Any])
+        let label = try XCTUnwrap(last["label"] as? String)
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("gs-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let dom = try Self.output(of: chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                                                 "--virtual-time-budget=5000", "--dump-dom", url], timeout: 90)
+        XCTAssertTrue(dom.contains("<div id=\"genre\" class=\"stalled\">stalled</div>"), "the stall in large type: \(dom.prefix(3000))")
+        XCTAssertTrue(dom.contains("; last: \(label)"), "the last genre in the small line: \(dom.prefix(3000))")
+        XCTAssertTrue(dom.contains("<title>genre-stream · stalled</title>"), "and in the title")
+        XCTAssertEqual(run.finish(), 0, run.stderr)
+    }
+
     func testPortInUseAndMalformedAddressFailBeforeAnyAudioIsRead() throws {
         let first = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0"])
         let url = try XCTUnwrap(first.listeningURL(), first.stderr)
