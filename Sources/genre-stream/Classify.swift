@@ -192,15 +192,23 @@ struct Classify: ParsableCommand {
         let live = try listen.map { try LiveMonitorSink(listen: $0, model: model, hopSeconds: pipeline.hopSeconds) }
         if let live { sinks.append(live) }
         let segmentSinks = sinks.compactMap { $0 as? SegmentLines }
+        // After a stall, "audio again" is said with the next window: bytes that come only to
+        // end the stream (a writer flushing as it exits) are its end, not audio again.
+        var resumedAfter: (input: String, seconds: Double)? = nil
         let run = { (source: AudioSource) throws in
             report.startInput(source: source.name)
             // What was computed before an error is still written out: segments and the summary.
             var failure: Error? = nil
             do {
                 _ = try pipeline.run(source) { result in
+                    if let resumed = resumedAfter {
+                        note("\(resumed.input): audio again after \(TextFormatting.fixed(resumed.seconds, 1)) s")
+                        resumedAfter = nil
+                    }
                     let now = Clocks.wallSeconds()
                     for sink in sinks { try sink.window(result, wallSeconds: now) }
                 }
+                resumedAfter = nil
             } catch {
                 // A stall that ends the run (--exit-on-stall) is thrown, not reported: count it here.
                 if case EngineError.stalled = error {
@@ -228,7 +236,7 @@ struct Classify: ParsableCommand {
                     // A stall ends the segment in progress (a closed stdout shows at the next window).
                     for sink in segmentSinks { try? sink.stalled() }
                 case .resumed(let seconds):
-                    note("\(input): audio again after \(TextFormatting.fixed(seconds, 1)) s")
+                    resumedAfter = (input, seconds)
                     live?.resumed()
                 }
             }

@@ -210,6 +210,22 @@ final class StallEndToEndTests: XCTestCase {
         XCTAssertEqual(summary?["stalls"] as? Int, 1)
     }
 
+    /// Bytes that come after a stall only to end the stream (a writer flushing as it exits)
+    /// are its end: no "audio again", since no window follows.
+    func testBytesThatOnlyEndAStalledStreamAreNotAudioAgain() throws {
+        let live = try start(["--output", "jsonl", "--stall-timeout", "0.5"])
+        defer { cleanUp(live) }
+        try live.send(seconds: 3.1, seed: 1)
+        Thread.sleep(forTimeInterval: 1.5 * Binary.timeScale)
+        try live.send(seconds: 0.05, seed: 2)
+        try live.input.fileHandleForWriting.close()
+        live.process.waitUntilExit()
+        XCTAssertEqual(live.process.terminationStatus, 0, live.stderr)
+        let errors = live.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: warning: stdin: no audio for") }.count, 1, live.stderr)
+        XCTAssertEqual(errors.filter { $0.contains("audio again") }, [], live.stderr)
+    }
+
     func testExitOnStallEndsWith75AfterTheLinesAndTheSummary() throws {
         let live = try start(["--output", "jsonl", "--stall-timeout", "0.5", "--exit-on-stall", "--summary", "stderr"])
         defer { cleanUp(live) }
