@@ -223,14 +223,15 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertEqual(samples.count, 7)
     }
 
-    /// Sniffing waits for more bytes only behind a signature's first bytes: a live raw
-    /// stream that starts with silence (or anything else) is decided on its first 4 bytes.
-    func testSniffingDoesNotWaitOnAnOrdinaryStart() throws {
+    /// Sniffing never waits past the bytes the mid-frame MP3 search needs: a live raw
+    /// stream is decided once `resyncLookBytes` have come, whatever they hold.
+    func testSniffingWaitsOnlyForTheResyncSpan() throws {
         for start: [UInt8] in [[0, 0, 0, 0], [0x49, 0x44, 0x00, 0x00], [0x12, 0x34, 0x56, 0x78]] {
             var fds: [Int32] = [0, 0]
             XCTAssertEqual(pipe(&fds), 0)
             defer { close(fds[0]); close(fds[1]) }
-            start.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
+            let bytes = (0..<CompressedContainer.resyncLookBytes).map { start[$0 % 4] }
+            bytes.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
             // Waiting on the silent pipe would throw the stall error rather than hang.
             let watch = StallWatch(timeout: 0.5, exitOnStall: true, onStall: { _ in })
             let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono, stallWatch: watch)
@@ -238,6 +239,24 @@ final class CompressedStdinTests: XCTestCase {
             var buffer = [Float](repeating: 0, count: 2)
             XCTAssertEqual(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }, 2, "\(start)")
         }
+    }
+
+    /// Whether a stream joined mid-frame is MP3 depends on its bytes alone, not on the
+    /// buffer or on how the pipe split them (the stream fuzzer found a join 898 bytes in
+    /// read as raw through the 512-byte buffer and as MP3 through the 64 KiB one).
+    func testMidFrameJoinIsFoundWhateverTheBufferHolds() throws {
+        let mp3 = try fixtureBytes("hungarian_dance_6.5s.mp3")
+        var tagLength = 0
+        if mp3.starts(with: Array("ID3".utf8)) { tagLength = 10 + mp3[6..<10].reduce(0) { $0 << 7 | Int($1) } }
+        let joined = Array(mp3[(tagLength + 898)...])
+        var counts: [Int] = []
+        for capacity in [512, 64 * 1024] {
+            let (source, samples) = try StdinFeed.decode(joined, raw: StdinFeed.s16Mono, bufferCapacity: capacity)
+            XCTAssertEqual(source.container, "MP3", "\(capacity)-byte buffer")
+            counts.append(samples.count)
+        }
+        XCTAssertEqual(counts[0], counts[1])
+        XCTAssertGreaterThan(counts[0], 5 * 44100)
     }
 
     // MARK: The binary

@@ -150,12 +150,18 @@ extension CompressedContainer {
     /// most one partial frame (the longest is 1729 bytes), with room to spare.
     static let resyncSearchBytes = 4096
 
+    /// Bytes read before the search: the search span and two of the longest frames after
+    /// it, so that the answer depends on the bytes alone, never on how a pipe split them
+    /// (a raw PCM start waits for 7.4 KiB, 0.24 s of 16 kHz S16, well inside its first window).
+    static let resyncLookBytes = resyncSearchBytes + 2 * confirmBytes
+
     /// An MPEG audio stream joined mid-frame, as an Icecast listener's first bytes are
     /// (the first frame sync 153 bytes in): the first frame header in the first
-    /// `resyncSearchBytes` confirmed by the next two at the offsets each one gives,
-    /// looked for only in the bytes already read (an ordinary raw PCM start never waits
-    /// for more). The junk before it is dropped, with a warning.
+    /// `resyncSearchBytes` confirmed by the next two at the offsets each one gives.
+    /// The junk before it is dropped, with a warning.
     static func joinedMidFrame(_ stream: ByteStream) throws -> CompressedContainer? {
+        stream.reserve(capacity: resyncLookBytes)
+        if try !stream.fill(atLeast: resyncLookBytes), !stream.reachedEnd { throw HeaderInterrupted() }
         let front = stream.window
         for offset in 1..<min(resyncSearchBytes, front.count) where front[offset] == 0xFF {
             guard let first = MPEGAudioHeader(front, at: offset),

@@ -23,6 +23,12 @@ final class PipeDecoder {
     /// libmpg123 talks on stderr (see `StderrMute`); the other decoders do not.
     private let chatty: Bool
     private var framesRead = 0
+    /// Decoded samples not yet handed out. The decoder is always asked for `chunkFrames`:
+    /// libsndfile's MP3 reader drops a request it cannot fill whole when the data breaks,
+    /// so the caller's read sizes would otherwise decide how much of a cut stream is heard.
+    private let chunk: UnsafeMutableBufferPointer<Float>
+    private var chunkStart = 0, chunkEnd = 0
+    static let chunkFrames = 1024
 
     /// Bytes the stream keeps for looking back; libsndfile's Ogg reader seeks back about
     /// 8 KiB while opening, so a 64 KiB buffer keeps at least 32 KiB behind its position.
@@ -35,9 +41,13 @@ final class PipeDecoder {
         input = VirtualPipeFile(stream: stream)
         input.mute = chatty ? mute : nil
         (file, format) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
+        chunk = .allocate(capacity: Self.chunkFrames * format.channels)
     }
 
-    deinit { sf_close(file) }
+    deinit {
+        sf_close(file)
+        chunk.deallocate()
+    }
 
     /// Bytes of one frame at most (MPEG audio's longest is 1729): an error with no more
     /// than this left of an ended pipe is its cut last frame, not a broken stream.
@@ -45,11 +55,22 @@ final class PipeDecoder {
 
     /// Interleaved float frames, 0 at the end of the stream or on a stop.
     func read(into buffer: UnsafeMutableBufferPointer<Float>, channels: Int) throws -> Int {
+        if chunkStart == chunkEnd {
+            chunkStart = 0
+            chunkEnd = try decodeChunk(channels: channels)
+        }
+        let count = min(chunkEnd - chunkStart, buffer.count / channels * channels)
+        buffer.baseAddress!.update(from: chunk.baseAddress! + chunkStart, count: count)
+        chunkStart += count
+        return count
+    }
+
+    /// Refills `chunk`: the samples decoded, 0 at the end of the stream or on a stop.
+    private func decodeChunk(channels: Int) throws -> Int {
         while true {
-            let frames = buffer.count / channels
             let got = chatty
-                ? mute.muted { sf_readf_float(file, buffer.baseAddress, sf_count_t(frames)) }
-                : sf_readf_float(file, buffer.baseAddress, sf_count_t(frames))
+                ? mute.muted { sf_readf_float(file, chunk.baseAddress, sf_count_t(Self.chunkFrames)) }
+                : sf_readf_float(file, chunk.baseAddress, sf_count_t(Self.chunkFrames))
             if let error = input.takeError() { throw error }
             if got > 0 {
                 framesRead += Int(got)
