@@ -18,10 +18,12 @@ final class StallTests: XCTestCase {
     func testSilentPipeStallsOnceThenResumes() throws {
         let pipe = try OpenPipe()
         defer { pipe.close() }
+        pipe.writeOpening()
         pipe.write(samples: [100, 200])
         var events: [StallEvent] = []
         let watch = StallWatch(timeout: 0.3, onStall: { events.append($0) })
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
+        try source.readOpening()
         XCTAssertEqual(try source.readSamples(), [100, 200].map { Float($0) / 32768 })
 
         // Nothing for about 1.2 s: four timeouts' worth, still one episode.
@@ -50,10 +52,12 @@ final class StallTests: XCTestCase {
     func testExitOnStallThrowsTheStallError() throws {
         let pipe = try OpenPipe()
         defer { pipe.close() }
+        pipe.writeOpening()
         pipe.write(samples: [1, 2])
         var events: [StallEvent] = []
         let watch = StallWatch(timeout: 0.3, exitOnStall: true, onStall: { events.append($0) })
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
+        try source.readOpening()
         XCTAssertEqual(try source.readSamples().count, 2)
         let started = Date()
         XCTAssertThrowsError(try source.readSamples()) { error in
@@ -81,11 +85,13 @@ final class StallTests: XCTestCase {
     func testStopRequestStillEndsAStalledRead() throws {
         let pipe = try OpenPipe()
         defer { pipe.close() }
-        // Two samples: the header sniffing waits for four bytes.
+        // The header sniffing waits for the opening.
+        pipe.writeOpening()
         pipe.write(samples: [5, 6])
         var events: [StallEvent] = []
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
                                      stallWatch: StallWatch(timeout: 0.2, onStall: { events.append($0) }))
+        try source.readOpening()
         XCTAssertEqual(try source.readSamples().count, 2)
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) { StopRequest.set(signal: SIGTERM) }
         let started = Date()
@@ -117,7 +123,7 @@ final class StallTests: XCTestCase {
     func testPipeIsWatched() throws {
         let pipe = try OpenPipe()
         defer { pipe.close() }
-        pipe.write(samples: [0, 0])
+        pipe.writeOpening()
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
                                      stallWatch: StallWatch(timeout: 30, onStall: { _ in }))
         XCTAssertTrue(source.watchesForStalls)
@@ -185,6 +191,14 @@ private final class OpenPipe: @unchecked Sendable {
         writeEnd = fds[1]
     }
 
+    /// Silent S16_LE samples enough for the header sniffing to decide on raw PCM
+    /// (`CompressedContainer.resyncLookBytes`); read them with `readOpening`.
+    static let openingSamples = CompressedContainer.resyncLookBytes / 2
+
+    func writeOpening() {
+        write(samples: [Int16](repeating: 0, count: Self.openingSamples))
+    }
+
     /// S16_LE samples; small enough never to block on the pipe's capacity.
     func write(samples: [Int16]) {
         let bytes = samples.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
@@ -204,6 +218,18 @@ private final class OpenPipe: @unchecked Sendable {
 
 private extension StdinSource {
     /// One read of up to 4096 samples.
+    /// The pipe's opening (`OpenPipe.writeOpening`), exactly.
+    func readOpening() throws {
+        var left = OpenPipe.openingSamples
+        var buffer = [Float](repeating: .nan, count: left)
+        while left > 0 {
+            let n = try buffer.withUnsafeMutableBufferPointer { try read(into: UnsafeMutableBufferPointer(rebasing: $0[0..<left])) }
+            XCTAssertGreaterThan(n, 0)
+            if n == 0 { return }
+            left -= n
+        }
+    }
+
     func readSamples() throws -> [Float] {
         var buffer = [Float](repeating: .nan, count: 4096)
         let n = try buffer.withUnsafeMutableBufferPointer { try read(into: $0) }
