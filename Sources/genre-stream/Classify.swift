@@ -53,16 +53,34 @@ struct Classify: ParsableCommand {
             help: ArgumentHelp("Seconds between window starts; below the window length (3 s) windows overlap. Default: the window length.", valueName: "seconds"))
     var hopSeconds: Double?
 
-    @Option(help: ArgumentHelp("Smoothing of the label over windows: 'hmm' (an HMM forward filter) or 'off'.", valueName: "mode"))
-    var smooth: String = "hmm"
+    @Option(help: ArgumentHelp("How the label follows the windows (default 'songs', or 'hmm' when --smooth-seconds or --evidence-weight is given): 'songs' (song-aware: the decision over the current song's windows, a new song found where the genre evidence changes or after talk or silence), 'hmm' (the older HMM forward filter) or 'off' (each window's own label).", valueName: "mode"))
+    var smooth: String?
+
+    @Option(name: .customLong("change-nats"),
+            help: ArgumentHelp("For --smooth songs: how much the windows must favour another genre (CUSUM of log-probability ratios, in nats) before a new song is taken to have begun; lower follows changes sooner, higher holds the label steadier.", valueName: "nats"))
+    var changeNats: Double?
+
+    @Option(name: .customLong("lag-seconds"),
+            help: ArgumentHelp("For --smooth songs: decide each window's label with this many seconds of later audio (a fixed-lag decision, for logs that can wait): lines come that much later, each still saying the time it describes. 0 to 120.", valueName: "seconds"))
+    var lagSeconds: Double?
+
+    @Option(name: .customLong("talk-reset-seconds"),
+            help: ArgumentHelp("For --smooth songs: talk (speech, other) at least this long ends the song; the next one starts with no carried belief.", valueName: "seconds"))
+    var talkResetSeconds: Double?
 
     @Option(name: .customLong("smooth-seconds"),
             help: ArgumentHelp("For --smooth hmm: the time constant, in seconds, over which the belief in the genre playing fades without new evidence; shorter follows changes sooner, longer holds the label steadier. The same whatever --hop-seconds.", valueName: "seconds"))
-    var smoothSeconds: Double = Smoother.defaultTimeConstant
+    var smoothSeconds: Double?
 
     @Option(name: .customLong("evidence-weight"),
             help: ArgumentHelp("For --smooth hmm: each window's probabilities count as p^w; below 1 a single confident odd window moves the label less (0 < w <= 1).", valueName: "w"))
-    var evidenceWeight: Double = Smoother.defaultEvidenceWeight
+    var evidenceWeight: Double?
+
+    /// `--smooth` as given; otherwise the older smoother when one of its settings is
+    /// (a command line from before `songs` keeps its meaning), else `songs`.
+    private var decisionMode: String {
+        smooth ?? (smoothSeconds != nil || evidenceWeight != nil ? "hmm" : "songs")
+    }
 
     @Option(help: ArgumentHelp("Stop each input after this many seconds of audio.", valueName: "seconds"))
     var duration: Double?
@@ -115,9 +133,20 @@ struct Classify: ParsableCommand {
         if topTags < 1 { throw ValidationError("--top-tags must be at least 1") }
         if !silenceDB.isFinite { throw ValidationError("--silence-db must be a number of dBFS") }
         if let hopSeconds, !(hopSeconds > 0) { throw ValidationError("--hop-seconds must be greater than 0") }
-        if smooth != "hmm" && smooth != "off" { throw ValidationError("unknown --smooth '\(smooth)'; use hmm or off") }
-        if !(evidenceWeight > 0 && evidenceWeight <= 1) { throw ValidationError("--evidence-weight must be in (0, 1]") }
-        if !(smoothSeconds > 0 && smoothSeconds.isFinite) { throw ValidationError("--smooth-seconds must be a number of seconds greater than 0") }
+        if let smooth, !["songs", "hmm", "off"].contains(smooth) { throw ValidationError("unknown --smooth '\(smooth)'; use songs, hmm or off") }
+        if let lagSeconds, !(lagSeconds >= 0 && lagSeconds <= 120) { throw ValidationError("--lag-seconds must be a number of seconds from 0 to 120") }
+        if let changeNats, !(changeNats > 0 && changeNats.isFinite) { throw ValidationError("--change-nats must be a number greater than 0") }
+        if let talkResetSeconds, !(talkResetSeconds > 0 && talkResetSeconds.isFinite) { throw ValidationError("--talk-reset-seconds must be a number of seconds greater than 0") }
+        if let evidenceWeight, !(evidenceWeight > 0 && evidenceWeight <= 1) { throw ValidationError("--evidence-weight must be in (0, 1]") }
+        if let smoothSeconds, !(smoothSeconds > 0 && smoothSeconds.isFinite) { throw ValidationError("--smooth-seconds must be a number of seconds greater than 0") }
+        // Each mode's settings belong to it: a setting of another mode is a mistake worth naming.
+        let songsOnly = [("--lag-seconds", lagSeconds), ("--change-nats", changeNats), ("--talk-reset-seconds", talkResetSeconds)]
+        if decisionMode != "songs", let (flag, _) = songsOnly.first(where: { $0.1 != nil }) {
+            throw ValidationError("\(flag) is a setting of --smooth songs, not of --smooth \(decisionMode)")
+        }
+        if decisionMode != "hmm", let (flag, _) = [("--smooth-seconds", smoothSeconds), ("--evidence-weight", evidenceWeight)].first(where: { $0.1 != nil }) {
+            throw ValidationError("\(flag) is a setting of --smooth hmm, not of --smooth \(decisionMode)")
+        }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be greater than 0") }
         if let deadAirDB, deadAirDB != "off", !(Double(deadAirDB)?.isFinite ?? false) {
             throw ValidationError("--dead-air-db must be a number of dBFS or 'off'")
@@ -155,12 +184,21 @@ struct Classify: ParsableCommand {
         }
         let format = OutputFormat(rawValue: output)!, clockMode = ClockMode(rawValue: clock)!
         let tagLabels = showTags ? tagOutput?.labels ?? [] : []
-        let settings = PipelineSettings(
+        let decisions: Decisions = switch decisionMode {
+        case "off": .off
+        case "hmm": .hmm(Smoother.Settings(timeConstant: smoothSeconds ?? Smoother.defaultTimeConstant,
+                                           evidenceWeight: evidenceWeight ?? Smoother.defaultEvidenceWeight))
+        default: .songs(SongDecisions.Settings(changeNats: changeNats ?? SongDecisions.defaultChangeNats,
+                                               talkResetSeconds: talkResetSeconds ?? SongDecisions.defaultTalkResetSeconds))
+        }
+        var settings = PipelineSettings(
             hopFrames: hopFrames, silenceDBFS: silenceDB,
             deadAirDBFS: deadAirDB == "off" ? nil : deadAirDB.flatMap(Double.init) ?? PipelineSettings.defaultDeadAirDBFS,
             deadAirSpreadDB: deadAirSpread,
-            smoothing: smooth == "off" ? nil : Smoother.Settings(timeConstant: smoothSeconds, evidenceWeight: evidenceWeight),
+            decisions: decisions,
             maxSeconds: duration, tags: showTags)
+        // Whole windows: a lag of a fraction of the hop already waits for the next window.
+        settings.lagWindows = Int(((lagSeconds ?? 0) / f.seconds(frames: hopFrames)).rounded(.up))
         let pipeline = try Pipeline(model: model, settings: settings)
         // The networks hold their own weights now: the file's copies are freed (18 MB for the fused model).
         model = pipeline.model

@@ -463,6 +463,19 @@ final class BadInputTests: XCTestCase {
         try assertUsageError(run, mentions: ["--channels 1000"])
     }
 
+    /// A setting of one decision mode given with another is named, not silently ignored.
+    func testDecisionSettingsBelongToTheirMode() throws {
+        let audio = Data(TestAudio.s16(Self.tenSeconds))
+        try assertUsageError(try Binary.run(["--smooth", "hmm", "--lag-seconds", "6"], stdin: audio),
+                             mentions: ["--lag-seconds", "--smooth songs", "--smooth hmm"])
+        try assertUsageError(try Binary.run(["--smooth", "off", "--change-nats", "4"], stdin: audio),
+                             mentions: ["--change-nats", "--smooth off"])
+        try assertUsageError(try Binary.run(["--evidence-weight", "0.5", "--smooth", "songs"], stdin: audio),
+                             mentions: ["--evidence-weight", "--smooth hmm"])
+        try assertUsageError(try Binary.run(["--lag-seconds", "121"], stdin: audio), mentions: ["--lag-seconds", "120"])
+        try assertUsageError(try Binary.run(["--smooth", "fast"], stdin: audio), mentions: ["'fast'", "songs, hmm or off"])
+    }
+
     func testHopLongerThanTheWindow() throws {
         let run = try Binary.run(["--hop-seconds", "10"], stdin: Data(TestAudio.s16(Self.tenSeconds)))
         try assertUsageError(run, mentions: ["--hop-seconds 10"])

@@ -161,7 +161,7 @@ final class FusionTests: XCTestCase {
         let model = try load(try Self.modelBytes())
         let seconds = 6.4
         var results: [WindowResult] = []
-        let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: 20, deadAirDBFS: nil, smoothing: nil, tags: true))
+        let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: 20, deadAirDBFS: nil, decisions: .off, tags: true))
         XCTAssertEqual(pipeline.soundTagLabels, Self.tagLabels)
         _ = try pipeline.run(ArraySource(seconds: seconds)) { results.append($0) }
 

@@ -150,7 +150,7 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(seeds.count, 1)
         for url in seeds {
             let model = try load(url)
-            let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: model.frontend.framesPerWindow, deadAirDBFS: nil, smoothing: nil))
+            let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: model.frontend.framesPerWindow, deadAirDBFS: nil, decisions: .off))
             var windows = 0
             XCTAssertThrowsError(try pipeline.run(FusionTests.ArraySource(seconds: 4)) { _ in windows += 1 }, url.lastPathComponent) { error in
                 guard case let .model(message)? = error as? EngineError else {

@@ -32,8 +32,8 @@ public struct RunSummary: Sendable {
         seconds += result.newSeconds
         gaps += result.gaps
         guard let label = result.label else { return }
-        // Counted as SegmentTracker cuts them: a new segment wherever the label changes.
-        if label != lastLabel || result.kind != lastKind { segments += 1 }
+        // Counted as SegmentTracker cuts them.
+        if Segment.cuts(before: result, label: lastLabel, kind: lastKind) { segments += 1 }
         lastLabel = label
         lastKind = result.kind
         if let i = labels.firstIndex(where: { $0.label == label }) {

@@ -14,7 +14,7 @@ public struct SegmentFormatter: Sendable {
     /// CSV's column names, printed once before any segment.
     public var headerLine: String? {
         guard format == .csv else { return nil }
-        return "source,segment,label,kind,start_s,end_s,seconds,windows,mean_confidence,start_wall,end_wall,final"
+        return "source,segment,label,kind,start_s,end_s,seconds,windows,mean_confidence,start_wall,end_wall,final,started_by"
     }
 
     public func line(for s: Segment) -> String {
@@ -28,6 +28,7 @@ public struct SegmentFormatter: Sendable {
             line += "  " + s.label.padding(toWidth: 9) + "  " + F.clock(s.seconds)
             if let c = s.meanConfidence { line += "  mean confidence " + F.fixed(c, 2) }
             line += "  (\(s.windows) window" + (s.windows == 1 ? ")" : "s)")
+            if s.startedBy != "start" && s.startedBy != "label_change" { line += "  [" + String(s.startedBy.map { $0 == "_" ? " " : $0 }) + "]" }
             return line + (s.isFinal ? "  [end of input]" : "")
         case .jsonl:
             var line = "{\"type\":\"segment\",\"source\":" + F.jsonString(s.source) + ",\"segment\":\(s.index)"
@@ -36,13 +37,14 @@ public struct SegmentFormatter: Sendable {
             line += ",\"seconds\":" + F.fixed(s.seconds, 3)
             if wall { line += ",\"start_wall\":\"" + F.wallClock(s.startWallSeconds) + "\",\"end_wall\":\"" + F.wallClock(s.endWallSeconds) + "\"" }
             line += ",\"windows\":\(s.windows),\"mean_confidence\":" + (s.meanConfidence.map { F.fixed($0, 4) } ?? "null")
+            line += ",\"started_by\":\"" + s.startedBy + "\""
             return line + ",\"final\":" + (s.isFinal ? "true" : "false") + "}"
         case .csv:
             return [F.csvField(s.source), String(s.index), F.csvField(s.label), s.kind.rawValue,
                     F.fixed(s.startSeconds, 3), F.fixed(s.endSeconds, 3), F.fixed(s.seconds, 3), String(s.windows),
                     s.meanConfidence.map { F.fixed($0, 4) } ?? "",
                     wall ? F.wallClock(s.startWallSeconds) : "", wall ? F.wallClock(s.endWallSeconds) : "",
-                    s.isFinal ? "1" : "0"].joined(separator: ",")
+                    s.isFinal ? "1" : "0", s.startedBy].joined(separator: ",")
         }
     }
 }

@@ -19,6 +19,15 @@ public struct Segment: Sendable, Equatable {
     public var endWallSeconds: Double
     /// Cut by the end of the input (or a stop), not by a change of label.
     public var isFinal: Bool
+    /// How it began: "start" (the input's first, or the first after a stall), a song's
+    /// start (`SongStart`: "boundary", "after_talk", "after_silence"), or "label_change".
+    public var startedBy: String = "start"
+
+    /// Whether `result` begins a new segment after a window labelled `label` of `kind`:
+    /// a change of label or kind, or a new song found by the song-aware decisions.
+    public static func cuts(before result: WindowResult, label: String?, kind: WindowResult.Kind?) -> Bool {
+        result.label != label || result.kind != kind || result.songStart != nil
+    }
 
     public var seconds: Double { endSeconds - startSeconds }
 }
@@ -43,11 +52,12 @@ public struct SegmentTracker: Sendable {
     /// `wallSeconds`: the wall clock when the result was computed (the end of its audio, live).
     public mutating func process(_ result: WindowResult, wallSeconds: Double, emit: (Segment) throws -> Void) rethrows {
         guard let label = result.label else { return }
-        if let open = current, open.label == label, open.kind == result.kind {
+        if let open = current, !Segment.cuts(before: result, label: open.label, kind: open.kind) {
             current!.endSeconds = result.endSeconds
             current!.endWallSeconds = wallSeconds
             current!.windows += 1
         } else {
+            let startedBy = current == nil ? "start" : result.songStart?.rawValue ?? "label_change"
             if let open = current { try emit(closed(open, final: false)) }
             confidenceSum = 0
             confidenceCount = 0
@@ -59,7 +69,7 @@ public struct SegmentTracker: Sendable {
                 source: result.source, index: count, label: label, kind: result.kind,
                 startSeconds: result.endSeconds - result.newSeconds, endSeconds: result.endSeconds, windows: 1,
                 meanConfidence: nil, startWallSeconds: start, endWallSeconds: wallSeconds,
-                isFinal: false)
+                isFinal: false, startedBy: startedBy)
         }
         if let confidence = result.confidence {
             confidenceSum += confidence

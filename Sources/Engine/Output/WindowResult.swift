@@ -37,6 +37,10 @@ public struct WindowResult: Sendable {
     /// A fused model's sound classes (YAMNet's AudioSet classes), the mean over this
     /// window; empty unless tags are asked for and the model has them.
     public var soundTags: [Float] = []
+    /// Non-nil on the first window of a song (song-aware decisions only): how it began.
+    public var songStart: SongStart? = nil
+    /// The music window's number in the song-aware decisions, for a lagged decision.
+    var songWindow: Int? = nil
     public var levelDBFS: Double
     /// Fewer than a full window of audio: the end of the input.
     public var isPartial: Bool

@@ -9,8 +9,11 @@ public struct PipelineSettings: Sendable {
     public var deadAirDBFS: Double?
     /// The dead-air test's limit on the spread (standard deviation, dB) of a window's hop levels.
     public var deadAirSpreadDB: Double
-    /// nil turns smoothing off: the smoothed label is then the raw one.
-    public var smoothing: Smoother.Settings?
+    /// How the printed label is decided from the windows' probabilities.
+    public var decisions: Decisions
+    /// Windows each result waits so that its label is decided with that much later audio
+    /// (`--lag-seconds`; song-aware decisions only). 0: every result as soon as it is known.
+    public var lagWindows = 0
     /// Stop each source after this many seconds of audio (a capture never ends by itself).
     public var maxSeconds: Double?
     /// Report the model's `tags` output with each window (always, for a model without a genre output).
@@ -24,15 +27,23 @@ public struct PipelineSettings: Sendable {
     public static let defaultDeadAirDBFS = -40.0
 
     public init(hopFrames: Int, silenceDBFS: Double = -60, deadAirDBFS: Double? = PipelineSettings.defaultDeadAirDBFS,
-                deadAirSpreadDB: Double = PipelineSettings.defaultDeadAirSpreadDB, smoothing: Smoother.Settings? = Smoother.Settings(), maxSeconds: Double? = nil, tags: Bool = false) {
+                deadAirSpreadDB: Double = PipelineSettings.defaultDeadAirSpreadDB, decisions: Decisions = .songs(SongDecisions.Settings()), maxSeconds: Double? = nil, tags: Bool = false) {
         self.hopFrames = hopFrames
         self.silenceDBFS = silenceDBFS
         self.deadAirDBFS = deadAirDBFS
         self.deadAirSpreadDB = deadAirSpreadDB
-        self.smoothing = smoothing
+        self.decisions = decisions
         self.maxSeconds = maxSeconds
         self.tags = tags
     }
+}
+
+/// How the printed label follows the windows: the song-aware decisions (the default),
+/// the older HMM smoother, or each window's own label.
+public enum Decisions: Sendable, Equatable {
+    case songs(SongDecisions.Settings)
+    case hmm(Smoother.Settings)
+    case off
 }
 
 /// Runs sources through the model: audio -> mono at the model's rate -> frames ->
@@ -48,6 +59,7 @@ public final class Pipeline {
     private let frontend: MelFrontend
     private let assembler: WindowAssembler
     private let classifier: WindowClassifier
+    private let lag: DecisionLag
     private let converter: MonoConverter
     /// A fused model's other members, each on its own frontend and window grid.
     private let lanes: [MemberLane]
@@ -77,6 +89,7 @@ public final class Pipeline {
         let fusion = model.fusion.map { FusionStage(spec: $0, members: model.members) }
         self.fusion = fusion
         classifier = try WindowClassifier(network: Network(model: model), settings: settings, fusion: fusion)
+        lag = DecisionLag(lag: settings.lagWindows)
         converter = MonoConverter(outputRates: rates)
     }
 
@@ -123,13 +136,17 @@ public final class Pipeline {
         // its windows that end in it (their resamplers and frames lag the primary's by
         // milliseconds). At most one waits: the next window releases it in any case.
         var waiting: (result: WindowResult, endSeconds: Double)? = nil
+        let classifier = self.classifier, lag = self.lag
+        func handOn(_ result: WindowResult) throws {
+            try lag.process(result, relabel: classifier.relabel, emit: onWindow)
+        }
         func release() throws {
             guard let (waitedResult, endSeconds) = waiting else { return }
             var result = waitedResult
             waiting = nil
             try classifier.decide(&result, endSeconds: endSeconds)
             summary.windows += 1
-            try onWindow(result)
+            try handOn(result)
         }
         func releaseIfPassed() throws {
             guard let endSeconds = waiting?.endSeconds, lanes.allSatisfy({ $0.hasPassed(endSeconds) }) else { return }
@@ -158,7 +175,7 @@ public final class Pipeline {
                 try releaseIfPassed()
             } else {
                 summary.windows += 1
-                try onWindow(result)
+                try handOn(result)
             }
             mark = Clocks.threadCPUSeconds()
         }
@@ -182,6 +199,7 @@ public final class Pipeline {
         try frontend.finish { try assembler.process($0, emit: onWindowReady) }
         try assembler.finish(emit: onWindowReady)
         try release()
+        try lag.finish(relabel: classifier.relabel, emit: onWindow)
         summary.seconds = frontendSettings.seconds(frames: frontend.framesProduced)
         if summary.windows == 0 && !summary.stoppedBySignal {
             warn("\(source.name): the input ended before half a window "

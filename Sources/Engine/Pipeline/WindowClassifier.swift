@@ -8,6 +8,7 @@ final class WindowClassifier {
     let network: Network
     let settings: PipelineSettings
     private var smoother: Smoother
+    private var songs: SongDecisions
     private let genre: ModelOutput?
     private let tags: ModelOutput?
     private let labels: [String]
@@ -34,11 +35,18 @@ final class WindowClassifier {
         genreIndices = labels.indices.filter { isMusicLabel[$0] }
         genreEvidence = [Float](repeating: 0, count: max(genreIndices.count, 1))
         probabilities = [Float](repeating: 0, count: labels.count)
-        // The smoother's time constant is in seconds; its step is this run's window hop.
-        let f = model.frontend
-        var smoothing = settings.smoothing ?? Smoother.Settings()
-        smoothing.hopSeconds = f.seconds(frames: settings.hopFrames)
+        // Both deciders state their settings in seconds; their step is this run's window hop.
+        let hop = model.frontend.seconds(frames: settings.hopFrames)
+        var smoothing = Smoother.Settings(), songSettings = SongDecisions.Settings()
+        switch settings.decisions {
+        case .hmm(let s): smoothing = s
+        case .songs(let s): songSettings = s
+        case .off: break
+        }
+        smoothing.hopSeconds = hop
+        songSettings.hopSeconds = hop
         smoother = Smoother(labelCount: max(genreIndices.count, 1), settings: smoothing)
+        songs = SongDecisions(genres: max(genreIndices.count, 1), settings: songSettings, lagWindows: settings.lagWindows)
         let tagOutput = model.output(ModelOutput.tags)
         guard genre != nil || tagOutput != nil else {
             throw EngineError.model("model \(model.name) has neither a genre nor a tags output; nothing to print")
@@ -52,6 +60,7 @@ final class WindowClassifier {
 
     func reset() {
         smoother.reset()
+        songs.reset()
         fusion?.reset()
     }
 
@@ -69,6 +78,7 @@ final class WindowClassifier {
         if isSilence(window) {
             fusion?.skip(until: window.endSeconds)
             smoother.advance()
+            songs.silence()
             result.kind = .silence
             result.label = "silence"
             result.rawLabel = "silence"
@@ -115,12 +125,13 @@ final class WindowClassifier {
         guard isMusicLabel[raw] else {
             // Speech or other: reported as it is; time passes for the genre belief.
             smoother.advance()
+            songs.talk()
             result.kind = .nonMusic
             result.label = labels[raw]
             result.confidence = Double(p[raw])
             return
         }
-        guard settings.smoothing != nil else {
+        if settings.decisions == .off {
             result.label = labels[raw]
             result.confidence = Double(p[raw])
             return
@@ -128,9 +139,26 @@ final class WindowClassifier {
         var total: Float = 0
         for (k, i) in genreIndices.enumerated() { genreEvidence[k] = p[i]; total += p[i] }
         for k in genreEvidence.indices { genreEvidence[k] /= max(total, .leastNormalMagnitude) }
-        let s = genreEvidence.withUnsafeBufferPointer { smoother.update($0) }
-        result.label = labels[genreIndices[s.label]]
-        result.confidence = s.confidence
+        if case .hmm = settings.decisions {
+            let s = genreEvidence.withUnsafeBufferPointer { smoother.update($0) }
+            result.label = labels[genreIndices[s.label]]
+            result.confidence = s.confidence
+        } else {
+            result.songWindow = songs.musicWindowCount
+            let d = genreEvidence.withUnsafeBufferPointer { songs.music($0) }
+            result.label = labels[genreIndices[d.label]]
+            result.confidence = d.confidence
+            result.songStart = d.songStart
+        }
+    }
+
+    /// A held music window's label, confidence and song start as decided now (`DecisionLag`).
+    func relabel(_ result: inout WindowResult) {
+        guard let n = result.songWindow else { return }
+        let d = songs.decision(forMusicWindow: n)
+        result.label = labels[genreIndices[d.label]]
+        result.confidence = d.confidence
+        result.songStart = d.songStart
     }
 
     private func copy(_ values: UnsafeBufferPointer<Float>, into array: inout [Float]) {
