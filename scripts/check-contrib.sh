@@ -71,6 +71,12 @@ if [ -z "$input_args" ] || [ "$lines" -ge 1 ]; then :; else
     echo "check-contrib: no line in the log file after 4 s of the stream" >&2
     exit 1
 fi
+# The instance names its stream (--name %i): every line says so.
+if [ "$lines" -ge 1 ] && grep -vq '"source":"example"' "$work/logs/example.jsonl"; then
+    echo "check-contrib: a log line without \"source\":\"example\" (the unit's --name %i):" >&2
+    head -3 "$work/logs/example.jsonl" >&2
+    exit 1
+fi
 
 # 3. Every GENRE_STREAM_ARGS line of example.conf, commented out or not, is a command line
 # genre-stream accepts: each runs for 3 s of a demo file (in place of any --device: no sound

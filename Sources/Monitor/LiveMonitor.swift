@@ -17,6 +17,8 @@ public final class LiveMonitor: Sendable {
     /// The model's labels, then `silence` when the model has none of that name: every value the label gauge takes.
     public let labels: [String]
     public let model: String
+    /// The stream's name (`--name`): a `stream` label on every metric, the page's title; nil without one.
+    public let stream: String?
     /// Seconds between window starts in this run.
     public let hopSeconds: Double
     /// Windows kept for `/api/recent`: 30 minutes at this hop, at most `maxRecentWindows`.
@@ -30,12 +32,13 @@ public final class LiveMonitor: Sendable {
     /// Caps the ring at about 300 KB; at hops under 0.25 s the timeline then covers less than 30 minutes.
     public static let maxRecentWindows = 7200
 
-    public init(labels: [String], hopSeconds: Double, model: String) {
+    public init(labels: [String], hopSeconds: Double, model: String, stream: String? = nil) {
         precondition(hopSeconds > 0, "a hop is a positive number of seconds")
         let all = labels.contains("silence") ? labels : labels + ["silence"]
         precondition(all.count < Int(Int16.max), "label indices are stored in 16 bits")
         self.labels = all
         self.model = model
+        self.stream = stream
         self.hopSeconds = hopSeconds
         recentCapacity = max(1, min(LiveMonitor.maxRecentWindows, Int((LiveMonitor.timelineSeconds / hopSeconds).rounded(.up))))
         var index: [String: Int16] = [:]

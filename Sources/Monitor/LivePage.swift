@@ -78,7 +78,7 @@ function clock(ms) {
 
 function render(data) {
   const windows = data.windows.map((w) => Object.assign({ t: Date.parse(w.wall_time) }, w));
-  $("model").textContent = "· " + data.model;
+  $("model").textContent = (data.name ? "· " + data.name + " " : "") + "· " + data.model;
   // The server's clock, so that a phone whose clock is off still sees the right ages.
   const now = Date.parse(data.server_time) || Date.now();
   const last = windows[windows.length - 1];
@@ -103,7 +103,7 @@ function render(data) {
       : last.confidence === null ? "" : Math.round(last.confidence * 100) + "% confident ·";
     $("level").textContent = last.level_dbfs === null ? "" : last.level_dbfs.toFixed(1) + " dBFS";
   }
-  document.title = "genre-stream · " + $("genre").textContent;
+  document.title = (data.name || "genre-stream") + " · " + $("genre").textContent;
   // Timeline: consecutive windows with the same label become one band.
   const end = last ? Math.max(now, last.t) : now, start = end - SPAN_MS;
   const hopMs = data.hop_seconds * 1000;

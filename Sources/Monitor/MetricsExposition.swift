@@ -6,28 +6,41 @@
 public enum MetricsExposition {
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// `labels` are the monitor's labels (the model's, then `silence`); `model` its name.
-    public static func text(_ c: LiveCounters, labels: [String], model: String) -> String {
+    /// `labels` are the monitor's labels (the model's, then `silence`); `model` its name;
+    /// `stream` the stream's name (`--name`), a `stream` label on every sample when given,
+    /// so that one Prometheus scrapes a fleet of instances apart.
+    public static func text(_ c: LiveCounters, labels: [String], model: String, stream: String? = nil) -> String {
+        let streamLabel = stream.map { "stream=\"" + escapeLabelValue($0) + "\"" }
+        func sample(_ out: inout String, _ name: String, _ value: Double) {
+            out += "genre_stream_" + name + (streamLabel.map { "{" + $0 + "}" } ?? "") + " " + number(value) + "\n"
+        }
+        /// A value stored as a Float, in Float's own shortest digits (0.9849, not 0.984898567199707).
+        func sample(_ out: inout String, _ name: String, float value: Float) {
+            out += "genre_stream_" + name + (streamLabel.map { "{" + $0 + "}" } ?? "") + " "
+                + (value.isFinite ? String(value) : number(Double(value))) + "\n"
+        }
+        /// Labels of a sample: the stream's first, then the sample's own.
+        func labelSet(_ own: String) -> String { "{" + (streamLabel.map { $0 + "," } ?? "") + own + "}" }
         var out = ""
         out.reserveCapacity(2048 + labels.count * 160)
         family(&out, "info", "gauge", "The model this stream is classified with; always 1.")
-        out += "genre_stream_info{model=\"" + escapeLabelValue(model) + "\",labels=\""
-            + escapeLabelValue(labels.joined(separator: ",")) + "\"} 1\n"
+        out += "genre_stream_info" + labelSet("model=\"" + escapeLabelValue(model) + "\",labels=\""
+            + escapeLabelValue(labels.joined(separator: ",")) + "\"") + " 1\n"
         family(&out, "windows_total", "counter", "Windows classified (music, silence and non-music).")
         sample(&out, "windows_total", Double(c.windows))
         family(&out, "label", "gauge", "1 for the current smoothed label (a genre, silence or a non-music label), 0 for the others.")
         let current = c.current.map { Int($0.label) } ?? -1
         for (i, label) in labels.enumerated() {
-            out += "genre_stream_label{label=\"" + escapeLabelValue(label) + "\"} " + (i == current ? "1" : "0") + "\n"
+            out += "genre_stream_label" + labelSet("label=\"" + escapeLabelValue(label) + "\"") + " " + (i == current ? "1" : "0") + "\n"
         }
         family(&out, "label_seconds_total", "counter", "Seconds of audio per smoothed label.")
         for (i, label) in labels.enumerated() {
-            out += "genre_stream_label_seconds_total{label=\"" + escapeLabelValue(label) + "\"} " + number(c.labelSeconds[i]) + "\n"
+            out += "genre_stream_label_seconds_total" + labelSet("label=\"" + escapeLabelValue(label) + "\"") + " " + number(c.labelSeconds[i]) + "\n"
         }
         family(&out, "confidence", "gauge", "Smoothed confidence in the current label; NaN for silence and before the first window.")
-        sample(&out, "confidence", c.current?.confidence ?? .nan)
+        sample(&out, "confidence", float: c.current?.confidence ?? .nan)
         family(&out, "input_level_dbfs", "gauge", "RMS level of the current window in dBFS; NaN before the first window.")
-        sample(&out, "input_level_dbfs", c.current?.levelDBFS ?? .nan)
+        sample(&out, "input_level_dbfs", float: c.current?.levelDBFS ?? .nan)
         family(&out, "audio_seconds_total", "counter", "Seconds of audio classified.")
         sample(&out, "audio_seconds_total", c.audioSeconds)
         family(&out, "gaps_total", "counter", "Gaps in the input (capture overruns).")
@@ -74,14 +87,5 @@ public enum MetricsExposition {
 
     private static func family(_ out: inout String, _ name: String, _ type: String, _ help: String) {
         out += "# HELP genre_stream_" + name + " " + help + "\n# TYPE genre_stream_" + name + " " + type + "\n"
-    }
-
-    private static func sample(_ out: inout String, _ name: String, _ value: Double) {
-        out += "genre_stream_" + name + " " + number(value) + "\n"
-    }
-
-    /// A value stored as a Float, in Float's own shortest digits (0.9849, not 0.984898567199707).
-    private static func sample(_ out: inout String, _ name: String, _ value: Float) {
-        out += "genre_stream_" + name + " " + (value.isFinite ? String(value) : number(Double(value))) + "\n"
     }
 }

@@ -42,7 +42,7 @@ extension LiveMonitor {
         }
         switch path {
         case "/metrics":
-            return ok(MetricsExposition.contentType, MetricsExposition.text(counters(), labels: labels, model: model))
+            return ok(MetricsExposition.contentType, MetricsExposition.text(counters(), labels: labels, model: model, stream: stream))
         case "/api/recent":
             var n = recentCapacity
             if let value = LiveMonitor.queryValue("n", in: query) {
@@ -52,10 +52,10 @@ extension LiveMonitor {
                 }
                 n = min(parsed, recentCapacity)
             }
-            return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, hopSeconds: hopSeconds,
+            return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, stream: stream, hopSeconds: hopSeconds,
                                                               serverTime: Clocks.wallSeconds(), stalled: counters().stalled))
         case "/api/current":
-            return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model))
+            return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model, stream: stream))
         default:
             return ok(LivePage.contentType, LivePage.html)
         }

@@ -9,12 +9,14 @@ import Glibc
 public enum RecentJSON {
     public static let contentType = "application/json"
 
-    /// `{"model":..,"labels":[..],"hop_seconds":..,"server_time":..,"stalled":..,"windows":[..]}`, windows oldest first.
+    /// `{"model":..,"name":..,"labels":[..],"hop_seconds":..,"server_time":..,"stalled":..,"windows":[..]}`, windows
+    /// oldest first; `name` is the stream's (`--name`), null without one.
     /// `server_time` lets the page measure a window's age on the server's clock, not a phone's;
     /// `stalled` is the watchdog's state, which the page shows before anything else.
-    public static func recent(_ windows: [WindowRecord], labels: [String], model: String, hopSeconds: Double,
-                              serverTime: Double, stalled: Bool = false) -> String {
-        var out = "{\"model\":" + TextFormatting.jsonString(model) + ",\"labels\":[" + labels.map(TextFormatting.jsonString).joined(separator: ",")
+    public static func recent(_ windows: [WindowRecord], labels: [String], model: String, stream: String? = nil,
+                              hopSeconds: Double, serverTime: Double, stalled: Bool = false) -> String {
+        var out = "{\"model\":" + TextFormatting.jsonString(model) + ",\"name\":" + (stream.map(TextFormatting.jsonString) ?? "null")
+            + ",\"labels\":[" + labels.map(TextFormatting.jsonString).joined(separator: ",")
             + "],\"hop_seconds\":" + TextFormatting.fixed(hopSeconds, 4) + ",\"server_time\":\"" + TextFormatting.wallClock(serverTime)
             + "\",\"stalled\":" + (stalled ? "true" : "false") + ",\"windows\":["
         out.reserveCapacity(out.utf8.count + windows.count * 150)
@@ -26,8 +28,9 @@ public enum RecentJSON {
     }
 
     /// The newest window and the stream's state, or `"window":null` before the first.
-    public static func current(_ c: LiveCounters, labels: [String], model: String) -> String {
-        "{\"model\":" + TextFormatting.jsonString(model) + ",\"windows\":" + String(c.windows) + ",\"stalled\":" + (c.stalled ? "true" : "false")
+    public static func current(_ c: LiveCounters, labels: [String], model: String, stream: String? = nil) -> String {
+        "{\"model\":" + TextFormatting.jsonString(model) + ",\"name\":" + (stream.map(TextFormatting.jsonString) ?? "null")
+            + ",\"windows\":" + String(c.windows) + ",\"stalled\":" + (c.stalled ? "true" : "false")
             + ",\"window\":" + (c.current.map { window($0, labels: labels) } ?? "null") + "}"
     }
 

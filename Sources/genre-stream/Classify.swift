@@ -110,11 +110,21 @@ struct Classify: ParsableCommand {
 
     @Option(help: LiveMonitorSink.help) var listen: String?
 
+    @Option(name: .customLong("name"),
+            help: ArgumentHelp("The stream's name, in the source field of every output line and the summary, as a stream label on every metric and in the live page's title (one instance, one stream).", valueName: "name"))
+    var streamName: String?
+
     @Option(help: ArgumentHelp("Where the summary (time per label, segments, windows, silence, gaps, stalls) goes at the end of each input and on SIGUSR1: 'stderr', 'off' (SIGUSR1 then still writes to stderr), or a file to append to. JSON with --output jsonl.", valueName: "stderr|off|path"))
     var summary: String = "stderr"
 
     func validate() throws {
         try LiveMonitorSink.validate(listen)
+        if let streamName {
+            if streamName.isEmpty || streamName.count > 100 || streamName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ValidationError("--name must be 1 to 100 characters without control characters")
+            }
+            if files.count > 1 { throw ValidationError("--name names one stream; \(files.count) files were given") }
+        }
         if device != nil && !files.isEmpty {
             throw ValidationError("--device captures from ALSA; it cannot be combined with files")
         }
@@ -227,13 +237,14 @@ struct Classify: ParsableCommand {
         }
         sinks.append(report)
         // After the SIGUSR1 thread: the listener's threads inherit its blocked SIGUSR1.
-        let live = try listen.map { try LiveMonitorSink(listen: $0, model: model, hopSeconds: pipeline.hopSeconds) }
+        let live = try listen.map { try LiveMonitorSink(listen: $0, model: model, hopSeconds: pipeline.hopSeconds, stream: streamName) }
         if let live { sinks.append(live) }
         let segmentSinks = sinks.compactMap { $0 as? SegmentLines }
         // After a stall, "audio again" is said with the next window: bytes that come only to
         // end the stream (a writer flushing as it exits) are its end, not audio again.
         var resumedAfter: (input: String, seconds: Double)? = nil
-        let run = { (source: AudioSource) throws in
+        let run = { (input: AudioSource) throws in
+            let source = streamName.map { NamedSource(input, name: $0) } ?? input
             report.startInput(source: source.name)
             // What was computed before an error is still written out: segments and the summary.
             var failure: Error? = nil

@@ -21,8 +21,8 @@ final class LiveMonitorSink: ResultSink {
 
     /// Binds and starts serving; a port in use or an address that cannot be bound is
     /// `EngineError.device`-like unavailability, reported with the monitor's exit code.
-    init(listen text: String, model: ModelFile, hopSeconds: Double) throws {
-        monitor = LiveMonitor(labels: model.labels, hopSeconds: hopSeconds, model: model.name)
+    init(listen text: String, model: ModelFile, hopSeconds: Double, stream: String?) throws {
+        monitor = LiveMonitor(labels: model.labels, hopSeconds: hopSeconds, model: model.name, stream: stream)
         do {
             let bound = try monitor.start(listen: try ListenAddress(parsing: text))
             note("listening on \(bound.url)")

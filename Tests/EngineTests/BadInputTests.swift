@@ -476,6 +476,14 @@ final class BadInputTests: XCTestCase {
         try assertUsageError(try Binary.run(["--smooth", "fast"], stdin: audio), mentions: ["'fast'", "songs, hmm or off"])
     }
 
+    func testNameIsOneStreamsPrintableName() throws {
+        let audio = Data(TestAudio.s16(Self.tenSeconds))
+        try assertUsageError(try Binary.run(["--name", ""], stdin: audio), mentions: ["--name", "1 to 100"])
+        try assertUsageError(try Binary.run(["--name", "a\tb"], stdin: audio), mentions: ["--name", "control"])
+        let flac = Fixtures.path("hungarian_dance_6.5s.flac")
+        try assertUsageError(try Binary.run(["--name", "x", flac, flac]), mentions: ["--name", "2 files"])
+    }
+
     func testHopLongerThanTheWindow() throws {
         let run = try Binary.run(["--hop-seconds", "10"], stdin: Data(TestAudio.s16(Self.tenSeconds)))
         try assertUsageError(run, mentions: ["--hop-seconds 10"])

@@ -177,6 +177,32 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(run.lines.count, 4, "the half-second tail writes no line")
     }
 
+    /// `--name`: every sample carries the stream's name as a label (escaped as the format
+    /// requires), `/api/recent` and `/api/current` name it, and so do the lines.
+    func testNameLabelsEveryMetric() throws {
+        guard let curl = Self.tool("curl") else { throw XCTSkip("curl is not installed (scripts/setup.sh installs it)") }
+        let name = "Radio \"One\" FM"
+        let run = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0", "--output", "jsonl", "--summary", "stderr", "--name", name])
+        let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
+        run.feed(windowBytes(2))
+        XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
+        let body = try fetch(curl, url + "metrics").body
+        let sampleLines = body.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        XCTAssertGreaterThan(sampleLines.count, 15)
+        for line in sampleLines {
+            XCTAssertTrue(line.contains("{stream=\"Radio \\\"One\\\" FM\""), "every sample names the stream first: \(line)")
+        }
+        XCTAssertEqual(samples(body)["genre_stream_windows_total{stream=\"Radio \\\"One\\\" FM\"}"], 2, body)
+        for path in ["api/recent", "api/current"] {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(fetch(curl, url + path).body.utf8)) as? [String: Any])
+            XCTAssertEqual(object["name"] as? String, name, path)
+        }
+        let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(first["source"] as? String, name)
+        XCTAssertEqual(run.finish(), 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("\"type\":\"summary\",\"source\":\"Radio \\\"One\\\" FM\""), "the summary: \(run.stderr)")
+    }
+
     func testAStallShowsInTheMetricsWhileItLastsAndCPUTimesAdd() throws {
         guard let curl = Self.tool("curl") else { throw XCTSkip("curl is not installed (scripts/setup.sh installs it)") }
         let run = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0", "--output", "jsonl", "--stall-timeout", "0.5"])
@@ -201,7 +227,7 @@ final class MonitorTests: XCTestCase {
         guard let chromium = Self.tool("chromium") ?? Self.tool("chromium-browser") ?? Self.tool("google-chrome") else {
             throw XCTSkip("chromium is not installed (scripts/setup.sh installs it)")
         }
-        let run = try LiveRun(["--model", "small", "--listen", "0", "--output", "jsonl"])
+        let run = try LiveRun(["--model", "small", "--listen", "0", "--output", "jsonl", "--name", "Radio One"])
         let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
         run.feed(windowBytes(2))
         XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
@@ -212,6 +238,8 @@ final class MonitorTests: XCTestCase {
         let dom = try Self.output(of: chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
                                                  "--virtual-time-budget=5000", "--dump-dom", url], timeout: 90)
         XCTAssertTrue(dom.contains("<div id=\"genre\">\(label)</div>"), "the page shows \(label): \(dom.prefix(3000))")
+        XCTAssertTrue(dom.contains("<title>Radio One · \(label)</title>"), "the stream's name in the title: \(dom.prefix(600))")
+        XCTAssertTrue(dom.contains("· Radio One · genre-cnn"), "and in the header")
         XCTAssertTrue(dom.contains("data-label=\"\(label)\""), "a timeline band for \(label)")
         XCTAssertTrue(dom.contains("2 windows"), "footer counts the windows")
         XCTAssertEqual(run.finish(), 0, run.stderr)
