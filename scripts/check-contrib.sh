@@ -78,6 +78,19 @@ if [ "$lines" -ge 1 ] && grep -vq '"source":"example"' "$work/logs/example.jsonl
     exit 1
 fi
 
+# 2b. Neither STREAM_URL nor --device: genre-stream gets systemd's /dev/null for stdin and
+# must end with a usage error (64, in RestartPreventExitStatus=), not exit 0 and be
+# restarted every 5 s for ever.
+status=0
+STREAM_URL="" LOGS_DIRECTORY="$work/logs" GENRE_STREAM_ARGS="--model small" \
+    bash -c "$command" < /dev/null 2> "$work/stderr-empty" || status=$?
+if [ "$status" -ne 64 ] || ! grep -q "stdin is /dev/null" "$work/stderr-empty"; then
+    echo "check-contrib: with neither STREAM_URL nor --device, expected exit 64 naming /dev/null; got $status:" >&2
+    cat "$work/stderr-empty" >&2
+    exit 1
+fi
+echo "check-contrib: no STREAM_URL and no --device: exit 64, $(cat "$work/stderr-empty")"
+
 # 3. Every GENRE_STREAM_ARGS line of example.conf, commented out or not, is a command line
 # genre-stream accepts: each runs for 3 s of a demo file (in place of any --device: no sound
 # card here) and must exit 0 (a flag given a value it does not take reads the value as a

@@ -18,17 +18,13 @@ final class ChildProcess {
     }
 
     /// `captureStdout` false sends the child's lines to /dev/null.
-    init(arguments: [String], captureStdout: Bool, stdinFromDevNull: Bool = false) throws {
+    init(arguments: [String], captureStdout: Bool) throws {
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0 else { throw EngineError.internalFault("pipe: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if stdinFromDevNull {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        } else {
-            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         if captureStdout {
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         } else {
@@ -46,7 +42,6 @@ final class ChildProcess {
         guard status == 0 else { throw EngineError.internalFault("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
         stdinFD = inPipe[1]
-        if stdinFromDevNull { close(inPipe[1]); stdinFD = -1 }
         if captureStdout { stdoutFD = outPipe[0] } else { close(outPipe[0]); stdoutFD = nil }
     }
 

@@ -76,6 +76,13 @@ struct Classify: ParsableCommand {
             help: ArgumentHelp("For --smooth hmm: each window's probabilities count as p^w; below 1 a single confident odd window moves the label less (0 < w <= 1).", valueName: "w"))
     var evidenceWeight: Double?
 
+    /// True when stdin is the null device (`< /dev/null`, a service's default).
+    private static func stdinIsDevNull() -> Bool {
+        var input = stat(), null = stat()
+        guard fstat(0, &input) == 0, stat("/dev/null", &null) == 0 else { return false }
+        return (input.st_mode & S_IFMT) == S_IFCHR && input.st_rdev == null.st_rdev
+    }
+
     /// `--smooth` as given; otherwise the older smoother when one of its settings is
     /// (a command line from before `songs` keeps its meaning), else `songs`.
     private var decisionMode: String {
@@ -118,6 +125,12 @@ struct Classify: ParsableCommand {
     var summary: String = "stderr"
 
     func validate() throws {
+        // A service with no input named reads the /dev/null systemd gives it, ends at once and
+        // is restarted for ever (issue 17, defect 4): say so, as a usage error the unit does not restart.
+        if files.isEmpty && device == nil && Self.stdinIsDevNull() {
+            throw ValidationError("stdin is /dev/null and no input is named: nothing to classify; give FILE..., --device NAME, "
+                                  + "or pipe audio in (in a systemd unit: set STREAM_URL or --device)")
+        }
         try LiveMonitorSink.validate(listen)
         if let streamName {
             if streamName.isEmpty || streamName.count > 100 || streamName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

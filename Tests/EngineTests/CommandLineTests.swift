@@ -98,6 +98,23 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// No input named and stdin the null device (a systemd unit with neither STREAM_URL
+    /// nor --device): a usage error, which the unit does not restart, not an empty run
+    /// that exits 0 and is restarted every 5 s for ever. `-` still reads it as asked.
+    func testStdinFromDevNullWithNoInputNamedIsAUsageError() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stderrURL = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        let refused = try runWithStderr(["--model", "small"], stderr: stderrURL, journalStream: nil)
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertEqual(refused.lines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("stdin is /dev/null and no input is named"), refused.stderr)
+        XCTAssertEqual(refused.stdout, "")
+        let asked = try runWithStderr(["--model", "small", "-"], stderr: stderrURL, journalStream: nil)
+        XCTAssertEqual(asked.status, 0, asked.stderr)
+    }
+
     func testCompletionScripts() throws {
         let bash = try Binary.run(["--generate-completion-script", "bash"])
         XCTAssertEqual(bash.status, 0, bash.stderr)
