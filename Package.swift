@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        // EBU R128 / ITU-R BS.1770 loudness (--loudness): the reference library.
+        .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .target(
             name: "Engine",
-            dependencies: ["CKernels", "CDefaultModel", "CALSA", "CFFTW3", "CSndFile", "CSoxr"]
+            dependencies: ["CKernels", "CDefaultModel", "CALSA", "CFFTW3", "CSndFile", "CSoxr", "CEBUR128"]
         ),
         // The live page and Prometheus metrics (--listen): a window-result sink with an HTTP listener.
         .target(

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # sox and alsa-utils (arecord) only for the tests that compare with their output.
-packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev sox alsa-utils systemd curl chromium ffmpeg)
+packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev libebur128-dev sox alsa-utils systemd curl chromium ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

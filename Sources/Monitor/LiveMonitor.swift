@@ -77,7 +77,7 @@ public final class LiveMonitor: Sendable {
             label: result.label.flatMap { labelIndex[$0] } ?? -1, rawLabel: result.rawLabel.flatMap { labelIndex[$0] } ?? -1)
         state.withLock {
             $0.record(record, newSeconds: result.newSeconds, gaps: result.gaps, stalls: result.stalls,
-                      frontendSeconds: result.frontendSeconds, networkSeconds: result.networkSeconds)
+                      frontendSeconds: result.frontendSeconds, networkSeconds: result.networkSeconds, loudness: result.loudness)
         }
     }
 

@@ -34,6 +34,7 @@ public enum LivePage {
   #axis span { position: absolute; transform: translateX(-50%); white-space: nowrap; top: 2px; }
   #axis span.first { transform: none; } #axis span.last { transform: translateX(-100%); }
   #legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin-top: 8px; font-size: .9rem; }
+  #loudness { margin-top: 6px; font-size: .9rem; color: var(--muted); }
   #legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 5px; vertical-align: -1px; }
   footer { color: var(--muted); font-size: .8rem; margin-top: 10px; }
 </style>
@@ -50,6 +51,7 @@ public enum LivePage {
     <div id="timeline" role="img" aria-label="genre timeline"></div>
     <div id="axis"></div>
     <div id="legend"></div>
+    <div id="loudness"></div>
   </section>
   <footer id="footer"></footer>
 </main>
@@ -145,6 +147,10 @@ function render(data) {
     item.append(key, label + " " + Math.round(seconds[label] / total * 100) + "%");
     return item;
   }));
+  // Loudness (--loudness): the newest window's short-term and momentary loudness, the run's integrated, the peak.
+  const l = data.loudness, lu = (x) => x === null ? "–" : x.toFixed(1);
+  $("loudness").textContent = !l ? "" : "loudness " + lu(l.short_term_lufs) + " LUFS short-term · " + lu(l.momentary_lufs)
+    + " momentary · " + lu(l.integrated_lufs) + " integrated · true peak " + lu(l.true_peak_dbtp) + " dBTP";
   $("footer").textContent = windows.length + " windows · updated " + clock(now) + ":" + String(new Date(now).getSeconds()).padStart(2, "0");
 }
 

@@ -1,3 +1,5 @@
+import Engine
+
 /// Everything the monitor knows, as the audio thread left it: counters since the
 /// start, the current window's values, and the recent windows.
 ///
@@ -16,6 +18,8 @@ struct LiveState: Sendable {
     var stallsSinceWindow = 0
     var frontendSeconds = 0.0
     var networkSeconds = 0.0
+    /// The newest window's loudness (`--loudness`); nil when not measured.
+    var loudness: Loudness?
     var recent: RecentWindows
 
     init(labelCount: Int, recentCapacity: Int) {
@@ -24,8 +28,9 @@ struct LiveState: Sendable {
     }
 
     mutating func record(_ window: WindowRecord, newSeconds: Double, gaps: Int, stalls: Int,
-                         frontendSeconds: Double, networkSeconds: Double) {
+                         frontendSeconds: Double, networkSeconds: Double, loudness: Loudness? = nil) {
         windows += 1
+        self.loudness = loudness
         if window.label >= 0 { labelSeconds[Int(window.label)] += newSeconds }
         audioSeconds += newSeconds
         self.gaps += gaps
@@ -55,7 +60,7 @@ struct LiveState: Sendable {
     var counters: LiveCounters {
         LiveCounters(windows: windows, labelSeconds: labelSeconds.map { $0 }, audioSeconds: audioSeconds, gaps: gaps,
                      stalls: stalls, stalled: stalled, frontendSeconds: frontendSeconds, networkSeconds: networkSeconds,
-                     current: recent.newest)
+                     current: recent.newest, loudness: loudness)
     }
 }
 
@@ -71,4 +76,6 @@ public struct LiveCounters: Sendable {
     public var networkSeconds: Double
     /// The newest window; nil before the first.
     public var current: WindowRecord?
+    /// The newest window's loudness (`--loudness`); nil when not measured.
+    public var loudness: Loudness? = nil
 }

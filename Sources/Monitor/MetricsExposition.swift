@@ -53,6 +53,16 @@ public enum MetricsExposition {
         sample(&out, "frontend_seconds_total", c.frontendSeconds)
         family(&out, "network_seconds_total", "counter", "CPU seconds spent in the network.")
         sample(&out, "network_seconds_total", c.networkSeconds)
+        if let l = c.loudness {
+            family(&out, "loudness_momentary_lufs", "gauge", "EBU R128 momentary (400 ms) loudness at the newest window's end, LUFS (--loudness).")
+            sample(&out, "loudness_momentary_lufs", l.momentaryLUFS)
+            family(&out, "loudness_short_term_lufs", "gauge", "EBU R128 short-term (3 s) loudness at the newest window's end, LUFS.")
+            sample(&out, "loudness_short_term_lufs", l.shortTermLUFS)
+            family(&out, "loudness_integrated_lufs", "gauge", "EBU R128 integrated loudness of the input so far, LUFS.")
+            sample(&out, "loudness_integrated_lufs", l.integratedLUFS)
+            family(&out, "true_peak_dbtp", "gauge", "Highest true peak within the newest window, dBTP.")
+            sample(&out, "true_peak_dbtp", l.truePeakDBTP)
+        }
         // Absent until the first window: a 0 would make a staleness alert
         // (time() - it > 60) fire at every start-up; `absent()` covers a run with none.
         if let current = c.current {

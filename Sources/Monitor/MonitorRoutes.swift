@@ -53,7 +53,8 @@ extension LiveMonitor {
                 n = min(parsed, recentCapacity)
             }
             return ok(RecentJSON.contentType, RecentJSON.recent(recent(n), labels: labels, model: model, stream: stream, hopSeconds: hopSeconds,
-                                                              serverTime: Clocks.wallSeconds(), stalled: counters().stalled))
+                                                              serverTime: Clocks.wallSeconds(), stalled: counters().stalled,
+                                                              loudness: counters().loudness))
         case "/api/current":
             return ok(RecentJSON.contentType, RecentJSON.current(counters(), labels: labels, model: model, stream: stream))
         default:

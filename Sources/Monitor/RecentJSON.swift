@@ -14,11 +14,11 @@ public enum RecentJSON {
     /// `server_time` lets the page measure a window's age on the server's clock, not a phone's;
     /// `stalled` is the watchdog's state, which the page shows before anything else.
     public static func recent(_ windows: [WindowRecord], labels: [String], model: String, stream: String? = nil,
-                              hopSeconds: Double, serverTime: Double, stalled: Bool = false) -> String {
+                              hopSeconds: Double, serverTime: Double, stalled: Bool = false, loudness: Loudness? = nil) -> String {
         var out = "{\"model\":" + TextFormatting.jsonString(model) + ",\"name\":" + (stream.map(TextFormatting.jsonString) ?? "null")
             + ",\"labels\":[" + labels.map(TextFormatting.jsonString).joined(separator: ",")
             + "],\"hop_seconds\":" + TextFormatting.fixed(hopSeconds, 4) + ",\"server_time\":\"" + TextFormatting.wallClock(serverTime)
-            + "\",\"stalled\":" + (stalled ? "true" : "false") + ",\"windows\":["
+            + "\",\"stalled\":" + (stalled ? "true" : "false") + ",\"loudness\":" + loudnessObject(loudness) + ",\"windows\":["
         out.reserveCapacity(out.utf8.count + windows.count * 150)
         for (i, w) in windows.enumerated() {
             if i > 0 { out += "," }
@@ -32,6 +32,14 @@ public enum RecentJSON {
         "{\"model\":" + TextFormatting.jsonString(model) + ",\"name\":" + (stream.map(TextFormatting.jsonString) ?? "null")
             + ",\"windows\":" + String(c.windows) + ",\"stalled\":" + (c.stalled ? "true" : "false")
             + ",\"window\":" + (c.current.map { window($0, labels: labels) } ?? "null") + "}"
+    }
+
+    /// The newest window's loudness as numbers (null below the meter's range), or null when not measured.
+    static func loudnessObject(_ l: Loudness?) -> String {
+        guard let l else { return "null" }
+        let v = { (x: Double) in x.isFinite ? TextFormatting.fixed(x, 2) : "null" }
+        return "{\"momentary_lufs\":" + v(l.momentaryLUFS) + ",\"short_term_lufs\":" + v(l.shortTermLUFS)
+            + ",\"true_peak_dbtp\":" + v(l.truePeakDBTP) + ",\"integrated_lufs\":" + v(l.integratedLUFS) + ",\"range_lu\":" + v(l.rangeLU) + "}"
     }
 
     static func window(_ w: WindowRecord, labels: [String]) -> String {

@@ -117,6 +117,9 @@ struct Classify: ParsableCommand {
 
     @Option(help: LiveMonitorSink.help) var listen: String?
 
+    @Flag(help: ArgumentHelp("Measure loudness by EBU R128 / ITU-R BS.1770 (libebur128) on the decoded audio, every channel at its own rate: momentary and short-term loudness at each window's end and the true peak within it, the integrated loudness and range in the summary."))
+    var loudness = false
+
     @Option(name: .customLong("name"),
             help: ArgumentHelp("The stream's name, in the source field of every output line and the summary, as a stream label on every metric and in the live page's title (one instance, one stream).", valueName: "name"))
     var streamName: String?
@@ -221,6 +224,7 @@ struct Classify: ParsableCommand {
             decisions: decisions,
             maxSeconds: duration, tags: showTags)
         // Whole windows: a lag of a fraction of the hop already waits for the next window.
+        settings.loudness = loudness
         settings.lagWindows = Int(((lagSeconds ?? 0) / f.seconds(frames: hopFrames)).rounded(.up))
         let pipeline = try Pipeline(model: model, settings: settings)
         // The networks hold their own weights now: the file's copies are freed (18 MB for the fused model).
@@ -241,7 +245,7 @@ struct Classify: ParsableCommand {
             sinks.append(try WindowLines(
                 formatter: LineFormatter(format: format, clock: clockMode, labels: model.labels, top: min(top, model.labels.count),
                                          showSource: files.count > 1, tagLabels: tagLabels, topTags: min(topTags, max(tagLabels.count, 1)),
-                                         soundLabels: showTags ? pipeline.soundTagLabels : []),
+                                         soundLabels: showTags ? pipeline.soundTagLabels : [], loudness: loudness),
                 writer: stdout))
         }
         if let segmentsFile {

@@ -182,7 +182,8 @@ final class MonitorTests: XCTestCase {
     func testNameLabelsEveryMetric() throws {
         guard let curl = Self.tool("curl") else { throw XCTSkip("curl is not installed (scripts/setup.sh installs it)") }
         let name = "Radio \"One\" FM"
-        let run = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0", "--output", "jsonl", "--summary", "stderr", "--name", name])
+        let run = try LiveRun(["--model", "small", "--listen", "127.0.0.1:0", "--output", "jsonl", "--summary", "stderr", "--name", name,
+                               "--loudness"])
         let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
         run.feed(windowBytes(2))
         XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
@@ -192,7 +193,16 @@ final class MonitorTests: XCTestCase {
         for line in sampleLines {
             XCTAssertTrue(line.contains("{stream=\"Radio \\\"One\\\" FM\""), "every sample names the stream first: \(line)")
         }
-        XCTAssertEqual(samples(body)["genre_stream_windows_total{stream=\"Radio \\\"One\\\" FM\"}"], 2, body)
+        let values = samples(body)
+        XCTAssertEqual(values["genre_stream_windows_total{stream=\"Radio \\\"One\\\" FM\"}"], 2, body)
+        // --loudness: the newest window's readings as gauges, the same as its line's.
+        let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.lines[1].utf8)) as? [String: Any])
+        let loudness = try XCTUnwrap(last["loudness"] as? [String: Any])
+        for (gauge, field) in [("loudness_momentary_lufs", "momentary_lufs"), ("loudness_short_term_lufs", "short_term_lufs"),
+                               ("loudness_integrated_lufs", "integrated_lufs"), ("true_peak_dbtp", "true_peak_dbtp")] {
+            let value = try XCTUnwrap(values["genre_stream_\(gauge){stream=\"Radio \\\"One\\\" FM\"}"], "\(gauge): \(body)")
+            XCTAssertEqual(value, loudness[field] as? Double ?? .nan, accuracy: 0.01, gauge)
+        }
         for path in ["api/recent", "api/current"] {
             let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(fetch(curl, url + path).body.utf8)) as? [String: Any])
             XCTAssertEqual(object["name"] as? String, name, path)
@@ -227,7 +237,7 @@ final class MonitorTests: XCTestCase {
         guard let chromium = Self.tool("chromium") ?? Self.tool("chromium-browser") ?? Self.tool("google-chrome") else {
             throw XCTSkip("chromium is not installed (scripts/setup.sh installs it)")
         }
-        let run = try LiveRun(["--model", "small", "--listen", "0", "--output", "jsonl", "--name", "Radio One"])
+        let run = try LiveRun(["--model", "small", "--listen", "0", "--output", "jsonl", "--name", "Radio One", "--loudness"])
         let url = try XCTUnwrap(run.listeningURL(), "no 'listening on' note: \(run.stderr)")
         run.feed(windowBytes(2))
         XCTAssertTrue(run.wait(60) { run.lines.count >= 2 }, run.stderr)
@@ -240,6 +250,7 @@ final class MonitorTests: XCTestCase {
         XCTAssertTrue(dom.contains("<div id=\"genre\">\(label)</div>"), "the page shows \(label): \(dom.prefix(3000))")
         XCTAssertTrue(dom.contains("<title>Radio One · \(label)</title>"), "the stream's name in the title: \(dom.prefix(600))")
         XCTAssertTrue(dom.contains("· Radio One · genre-cnn"), "and in the header")
+        XCTAssertTrue(dom.contains("LUFS short-term ·") && dom.contains("dBTP</div>"), "the loudness line: \(dom.prefix(4000))")
         XCTAssertTrue(dom.contains("data-label=\"\(label)\""), "a timeline band for \(label)")
         XCTAssertTrue(dom.contains("2 windows"), "footer counts the windows")
         XCTAssertEqual(run.finish(), 0, run.stderr)

@@ -29,10 +29,13 @@ public struct LineFormatter {
     public let topTags: Int
     /// A fused model's sound classes (YAMNet's AudioSet classes), when tags are printed; empty otherwise.
     public let soundLabels: [String]
+    /// EBU R128 loudness is measured (`--loudness`): its fields and columns are printed.
+    public let loudness: Bool
 
     public init(format: OutputFormat, clock: ClockMode, labels: [String], top: Int, showSource: Bool,
-                tagLabels: [String] = [], topTags: Int = 5, soundLabels: [String] = []) {
+                tagLabels: [String] = [], topTags: Int = 5, soundLabels: [String] = [], loudness: Bool = false) {
         self.soundLabels = soundLabels
+        self.loudness = loudness
         self.format = format
         self.clock = clock
         self.labels = labels
@@ -47,8 +50,9 @@ public struct LineFormatter {
         guard format == .csv else { return nil }
         let fixed = ["source", "window", "start_s", "end_s", "wall_time", "label", "confidence",
                      "raw_label", "raw_confidence", "level_dbfs", "partial", "gaps", "stalls"]
-        return (fixed + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 } + soundLabels.map { TextFormatting.csvField("s_" + $0) })
-            .joined(separator: ",")
+        let loudnessColumns = loudness ? ["momentary_lufs", "short_term_lufs", "true_peak_dbtp", "integrated_lufs", "loudness_range_lu"] : []
+        return (fixed + loudnessColumns + labels.map { "p_" + $0 } + tagLabels.map { "t_" + $0 }
+                + soundLabels.map { TextFormatting.csvField("s_" + $0) }).joined(separator: ",")
     }
 
     /// `wallSeconds`: the wall clock the caller read once for every sink of this window,
@@ -82,6 +86,10 @@ public struct LineFormatter {
             line += "  sounds: " + topIndices(r.soundTags, topTags).map { soundLabels[$0] + " " + F.fixed(Double(r.soundTags[$0]), 2) }
                 .joined(separator: ", ")
         }
+        if let l = r.loudness {
+            line += "  " + Self.level(l.shortTermLUFS, "-inf", decimals: 1) + " LUFS S, " + Self.level(l.momentaryLUFS, "-inf", decimals: 1)
+                + " M, peak " + Self.level(l.truePeakDBTP, "-inf", decimals: 1) + " dBTP"
+        }
         if r.isPartial { line += "  [partial]" }
         if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
         if r.stalls > 0 { line += "  [stall x\(r.stalls)]" }
@@ -101,6 +109,13 @@ public struct LineFormatter {
         if !tagLabels.isEmpty { line += ",\"tags\":" + jsonObject(tagLabels, r.tags) }
         if !soundLabels.isEmpty { line += ",\"sounds\":" + jsonObject(soundLabels, r.soundTags) }
         line += ",\"level_dbfs\":" + F.fixed(r.levelDBFS, 1)
+        if loudness {
+            line += ",\"loudness\":" + (r.loudness.map { l in
+                "{\"momentary_lufs\":" + Self.level(l.momentaryLUFS, "null") + ",\"short_term_lufs\":" + Self.level(l.shortTermLUFS, "null")
+                    + ",\"true_peak_dbtp\":" + Self.level(l.truePeakDBTP, "null") + ",\"integrated_lufs\":" + Self.level(l.integratedLUFS, "null")
+                    + ",\"range_lu\":" + Self.level(l.rangeLU, "null") + "}"
+            } ?? "null")
+        }
         line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps),\"stalls\":\(r.stalls)}"
         return line
     }
@@ -111,10 +126,19 @@ public struct LineFormatter {
                       clock == .wall ? F.wallClock(wallSeconds) : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
                       r.rawLabel ?? "", r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
                       r.isPartial ? "1" : "0", String(r.gaps), String(r.stalls)]
+        if loudness {
+            let l = r.loudness
+            fields += [l?.momentaryLUFS, l?.shortTermLUFS, l?.truePeakDBTP, l?.integratedLUFS, l?.rangeLU].map { Self.level($0 ?? -.infinity, "") }
+        }
         fields += labels.indices.map { r.probabilities.isEmpty ? "" : F.fixed(Double(r.probabilities[$0]), 4) }
         fields += tagLabels.indices.map { r.tags.isEmpty ? "" : F.fixed(Double(r.tags[$0]), 4) }
         fields += soundLabels.indices.map { r.soundTags.isEmpty ? "" : F.fixed(Double(r.soundTags[$0]), 4) }
         return fields.joined(separator: ",")
+    }
+
+    /// A loudness or peak (to 0.01 dB, 0.1 in human lines), or `missing` below the meter's range (-infinity).
+    private static func level(_ value: Double, _ missing: String, decimals: Int = 2) -> String {
+        value.isFinite ? TextFormatting.fixed(value, decimals) : missing
     }
 
     /// `{"name":value,...}` with 4 decimals, or `null` when there are no values (silence).

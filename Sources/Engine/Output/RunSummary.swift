@@ -19,6 +19,9 @@ public struct RunSummary: Sendable {
     public private(set) var labels: [LabelTime] = []
     /// Ended with the input (or a stop), rather than a snapshot taken on request.
     public var isFinal = false
+    /// The input's integrated loudness (LUFS) and loudness range (LU) as of its newest
+    /// window, with `--loudness`; -infinity below the meter's gate.
+    public var loudness: (integratedLUFS: Double, rangeLU: Double)?
 
     private var lastLabel: String?
     private var lastKind: WindowResult.Kind?
@@ -31,6 +34,7 @@ public struct RunSummary: Sendable {
         windows += 1
         seconds += result.newSeconds
         gaps += result.gaps
+        if let l = result.loudness { loudness = (l.integratedLUFS, l.rangeLU) }
         guard let label = result.label else { return }
         // Counted as SegmentTracker cuts them.
         if Segment.cuts(before: result, label: lastLabel, kind: lastKind) { segments += 1 }

@@ -15,6 +15,10 @@ public struct SummaryFormatter: Sendable {
             var line = "{\"type\":\"summary\",\"source\":" + F.jsonString(s.source) + ",\"final\":" + (s.isFinal ? "true" : "false")
             line += ",\"seconds\":" + F.fixed(s.seconds, 3) + ",\"windows\":\(s.windows),\"segments\":\(s.segments)"
             line += ",\"silence_seconds\":" + F.fixed(s.silenceSeconds, 3) + ",\"gaps\":\(s.gaps),\"stalls\":\(s.stalls)"
+            if let l = s.loudness {
+                line += ",\"integrated_lufs\":" + (l.integratedLUFS.isFinite ? F.fixed(l.integratedLUFS, 2) : "null")
+                    + ",\"loudness_range_lu\":" + (l.rangeLU.isFinite ? F.fixed(l.rangeLU, 2) : "null")
+            }
             line += ",\"labels\":{" + labels.map {
                 F.jsonString($0.label) + ":{\"seconds\":" + F.fixed($0.seconds, 3) + ",\"share\":" + F.fixed(s.share(of: $0), 4)
                     + ",\"windows\":\($0.windows)}"
@@ -24,6 +28,10 @@ public struct SummaryFormatter: Sendable {
         var head = "summary of " + s.source + (s.isFinal ? "" : " so far") + ": " + F.clock(s.seconds) + " of audio, "
         head += counted(s.windows, "window") + ", " + counted(s.segments, "segment") + ", silence " + F.clock(s.silenceSeconds)
         head += ", " + counted(s.gaps, "gap") + ", " + counted(s.stalls, "stall")
+        if let l = s.loudness {
+            head += ", " + (l.integratedLUFS.isFinite ? F.fixed(l.integratedLUFS, 1) + " LUFS integrated" : "below the loudness gate")
+                + (l.rangeLU.isFinite ? ", range " + F.fixed(l.rangeLU, 1) + " LU" : "")
+        }
         return [head] + labels.map {
             "  " + $0.label.padding(toWidth: 9) + "  " + F.clock($0.seconds) + "  "
                 + (F.fixed(100 * s.share(of: $0), 1) + "%").leftPadded(toWidth: 6) + "  " + counted($0.windows, "window")

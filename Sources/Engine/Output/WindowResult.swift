@@ -42,6 +42,8 @@ public struct WindowResult: Sendable {
     /// The music window's number in the song-aware decisions, for a lagged decision.
     var songWindow: Int? = nil
     public var levelDBFS: Double
+    /// EBU R128 loudness (`--loudness`); nil when not measured.
+    public var loudness: Loudness? = nil
     /// Fewer than a full window of audio: the end of the input.
     public var isPartial: Bool
     /// Audio gaps (device overruns) inside this window.

@@ -41,8 +41,11 @@ public final class MonoConverter {
 
     /// As `run`, handing each piece with the index of its rate in `outputRates`: every
     /// chunk of the source goes to each rate in turn, in that order.
+    /// `onInterleaved` sees each chunk as the source gave it (all channels, the source's
+    /// rate: the loudness meter) after it was downmixed; it may change the chunk in place.
     public func run(
         _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
+        onInterleaved: ((UnsafeMutableBufferPointer<Float>, Int) -> Void)? = nil,
         _ sink: (Int, UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
         let format = source.format
@@ -80,6 +83,7 @@ public final class MonoConverter {
                      + "replaced; first near \(TextFormatting.fixed(Double(framesRead) / Double(format.sampleRate), 1)) s")
             }
             framesRead += frames
+            if let onInterleaved { interleaved.withUnsafeMutableBufferPointer { onInterleaved($0, frames) } }
             try mono.withUnsafeBufferPointer { m in
                 for (k, resampler) in resamplers.enumerated() {
                     try resampler.process(UnsafeBufferPointer(rebasing: m[0..<frames])) { try sink(k, $0) }

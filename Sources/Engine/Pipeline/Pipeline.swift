@@ -14,6 +14,8 @@ public struct PipelineSettings: Sendable {
     /// Windows each result waits so that its label is decided with that much later audio
     /// (`--lag-seconds`; song-aware decisions only). 0: every result as soon as it is known.
     public var lagWindows = 0
+    /// Measure loudness by EBU R128 (`--loudness`): each result carries it.
+    public var loudness = false
     /// Stop each source after this many seconds of audio (a capture never ends by itself).
     public var maxSeconds: Double?
     /// Report the model's `tags` output with each window (always, for a model without a genre output).
@@ -60,6 +62,7 @@ public final class Pipeline {
     private let assembler: WindowAssembler
     private let classifier: WindowClassifier
     private let lag: DecisionLag
+    private let loudness: LoudnessMeter?
     private let converter: MonoConverter
     /// A fused model's other members, each on its own frontend and window grid.
     private let lanes: [MemberLane]
@@ -90,6 +93,9 @@ public final class Pipeline {
         self.fusion = fusion
         classifier = try WindowClassifier(network: Network(model: model), settings: settings, fusion: fusion)
         lag = DecisionLag(lag: settings.lagWindows)
+        // Window k ends where the assembler says: the window's frames after k hops.
+        let assembler = self.assembler, framesPerWindow = model.frontend.framesPerWindow, hopFrames = settings.hopFrames
+        loudness = settings.loudness ? LoudnessMeter { k in assembler.seconds(frames: framesPerWindow + k * hopFrames) } : nil
         converter = MonoConverter(outputRates: rates)
     }
 
@@ -160,6 +166,7 @@ public final class Pipeline {
                 endSeconds: window.endSeconds, newSeconds: window.newSeconds, label: nil, confidence: nil,
                 rawLabel: nil, rawConfidence: nil, levelDBFS: window.levelDBFS, isPartial: window.isPartial,
                 gaps: pendingGaps, stalls: pendingStalls, frontendSeconds: frontendSeconds)
+            result.loudness = loudness?.loudness(forWindow: window.index)
             pendingGaps = 0
             pendingStalls = 0
             frontendSeconds = 0
@@ -179,8 +186,13 @@ public final class Pipeline {
             }
             mark = Clocks.threadCPUSeconds()
         }
+        if let loudness {
+            try AudioLimits.check(source.format, declaredBy: source.name)
+            try loudness.start(source.format, sourceName: source.name)
+        }
         summary.stoppedBySignal = try converter.run(
-            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 }
+            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 },
+            onInterleaved: loudness.map { meter in { meter.process($0, frames: $1) } }
         ) { rate, samples in
             mark = Clocks.threadCPUSeconds()
             for lane in lanes where lane.rateIndex == rate { try lane.process(samples, emit: onMemberWindow) }
