@@ -103,4 +103,44 @@ final class LoudnessTests: XCTestCase {
         XCTAssertTrue(on.lines.first?.contains(",momentary_lufs,short_term_lufs,true_peak_dbtp,integrated_lufs,loudness_range_lu,") == true)
         XCTAssertTrue(on.stderr.contains("LUFS integrated"), on.stderr)
     }
+
+    /// The meter takes whatever number of frames arrived: random chunk sizes give the
+    /// same readings at every window end as one chunk per second.
+    func testReadingsDoNotDependOnChunkSizes() throws {
+        let rate = 22050, channels = 2, seconds = 12
+        var rng = UInt64(5)
+        var audio = [Float](repeating: 0, count: rate * seconds * channels)
+        for i in audio.indices {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            // Noise whose level swells and falls, so that the readings move.
+            let swell = Float(0.05 + 0.3 * abs(sin(Double(i / channels) / Double(rate) * 0.7)))
+            audio[i] = swell * (Float(rng >> 40) / Float(1 << 24) - 0.5)
+        }
+        func readings(_ chunk: () -> Int) throws -> [Loudness] {
+            let meter = LoudnessMeter { k in 3 + Double(k) * 1.5 }
+            try meter.start(StreamFormat(sampleRate: rate, channels: channels), sourceName: "test")
+            var copy = audio, at = 0
+            copy.withUnsafeMutableBufferPointer { all in
+                while at < rate * seconds {
+                    let frames = min(chunk(), rate * seconds - at)
+                    meter.process(UnsafeMutableBufferPointer(rebasing: all[(at * channels)..<((at + frames) * channels)]), frames: frames)
+                    at += frames
+                }
+            }
+            return (0..<7).compactMap { meter.loudness(forWindow: $0) }
+        }
+        let steady = try readings { rate }
+        var pick = UInt64(9)
+        let ragged = try readings {
+            pick = pick &* 6364136223846793005 &+ 1442695040888963407
+            return 1 + Int(pick >> 33) % 5000
+        }
+        XCTAssertEqual(steady.count, 7)
+        for (a, b) in zip(steady, ragged) {
+            XCTAssertEqual(a.momentaryLUFS, b.momentaryLUFS, accuracy: 1e-9)
+            XCTAssertEqual(a.shortTermLUFS, b.shortTermLUFS, accuracy: 1e-9)
+            XCTAssertEqual(a.truePeakDBTP, b.truePeakDBTP, accuracy: 1e-9)
+        }
+        XCTAssertNotEqual(steady[1].momentaryLUFS, steady[4].momentaryLUFS, "the readings move")
+    }
 }
