@@ -27,6 +27,9 @@ let package = Package(
             name: "Engine",
             dependencies: ["CKernels", "CDefaultModel", "CALSA", "CFFTW3", "CSndFile", "CSoxr", "CEBUR128"]
         ),
+        // Everything after the engine's events: line formats, segments, summaries, the
+        // sinks, diagnostics on stderr, and the session that runs inputs through a pipeline.
+        .target(name: "Report", dependencies: ["Engine"]),
         // The live page and Prometheus metrics (--listen): a window-result sink with an HTTP listener.
         .target(
             name: "Monitor",
@@ -39,11 +42,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "genre-stream",
-            dependencies: ["Engine", "Monitor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Report", "Monitor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "CKernels", "Monitor"],
+            dependencies: ["Engine", "Report", "CKernels", "Monitor"],
             resources: [.copy("Fixtures")]
         ),
         // libFuzzer harnesses, run by scripts/fuzz.sh (built there with -sanitize=fuzzer,address).

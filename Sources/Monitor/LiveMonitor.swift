@@ -69,20 +69,20 @@ public final class LiveMonitor: Sendable {
     }
 
     /// Records one window. Called on the audio thread: no allocation, one short lock.
-    /// `wallSeconds`: when the result was computed (the CLI reads the clock once for all its sinks).
+    /// `wallSeconds`: the window event's stamp, the one every sink reads.
     public func record(_ result: WindowResult, wallSeconds: Double = Clocks.wallSeconds()) {
         let record = WindowRecord(
             wallSeconds: wallSeconds, startSeconds: result.startSeconds, endSeconds: result.endSeconds,
             confidence: result.confidence.map(Float.init) ?? .nan, levelDBFS: Float(result.levelDBFS),
             label: result.label.flatMap { labelIndex[$0] } ?? -1, rawLabel: result.rawLabel.flatMap { labelIndex[$0] } ?? -1)
         state.withLock {
-            $0.record(record, newSeconds: result.newSeconds, gaps: result.gaps, stalls: result.stalls,
+            $0.record(record, newSeconds: result.newSeconds, gaps: result.gaps,
                       frontendSeconds: result.frontendSeconds, networkSeconds: result.networkSeconds, loudness: result.loudness)
         }
     }
 
-    /// The stall watchdog saw no audio for its timeout: counted now, so that the
-    /// scrape shows it while the stall lasts (the next window's `stalls` is not counted again).
+    /// The stall watchdog saw no audio for its timeout (a stall event): counted now, so
+    /// that the scrape shows it while the stall lasts.
     public func recordStall() {
         state.withLock { $0.stall() }
     }

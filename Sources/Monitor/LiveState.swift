@@ -14,8 +14,6 @@ struct LiveState: Sendable {
     var stalls = 0
     /// True from a stall until audio resumes.
     var stalled = false
-    /// Stalls already counted by `stall()` that the next window will report again.
-    var stallsSinceWindow = 0
     var frontendSeconds = 0.0
     var networkSeconds = 0.0
     /// The newest window's loudness (`--loudness`); nil when not measured.
@@ -27,17 +25,13 @@ struct LiveState: Sendable {
         recent = RecentWindows(capacity: recentCapacity)
     }
 
-    mutating func record(_ window: WindowRecord, newSeconds: Double, gaps: Int, stalls: Int,
+    mutating func record(_ window: WindowRecord, newSeconds: Double, gaps: Int,
                          frontendSeconds: Double, networkSeconds: Double, loudness: Loudness? = nil) {
         windows += 1
         self.loudness = loudness
         if window.label >= 0 { labelSeconds[Int(window.label)] += newSeconds }
         audioSeconds += newSeconds
         self.gaps += gaps
-        // The watchdog's stall is counted when it happens; the window that follows
-        // reports it again, and only stalls nobody announced are added here.
-        self.stalls += max(0, stalls - stallsSinceWindow)
-        stallsSinceWindow = 0
         // A window means audio arrived: whatever stall there was is over.
         stalled = false
         self.frontendSeconds += frontendSeconds
@@ -47,7 +41,6 @@ struct LiveState: Sendable {
 
     mutating func stall() {
         stalls += 1
-        stallsSinceWindow += 1
         stalled = true
     }
 

@@ -287,7 +287,7 @@ struct Bench: ParsableCommand {
             let converter = MonoConverter(outputRate: settings.sampleRate)
             var produced = 0
             let start = cpuSeconds()
-            _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { produced += $0.count }
+            _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }, onNotice: { _ in }) { produced += $0.count }
             best = min(best, cpuSeconds() - start)
             precondition(abs(produced - 60 * settings.sampleRate) < settings.sampleRate)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Report
 
 /// Writes what the engine computes from a file, for training: its frames, or the
 /// network's outputs per window. Training material is made by the same code that
@@ -48,7 +49,8 @@ struct Features: ParsableCommand {
             let model = try model.map { try ModelFile.load(nameOrPath: $0) } ?? ModelFile.embedded()
             let source = try SoundFileSource(path: input)
             guard let outputs else {
-                let frames = try FeatureExtractor.frames(of: source, settings: model.frontend, skipSamples: skipSamples)
+                let frames = try FeatureExtractor.frames(of: source, settings: model.frontend, skipSamples: skipSamples,
+                                                         onNotice: Diagnostics.report)
                 try NumpyFile.write(frames.values, shape: [frames.nMels, frames.count], to: outputPath)
                 return 0
             }
@@ -62,7 +64,8 @@ struct Features: ParsableCommand {
             let hopFrames = hopSeconds.map { max(1, min(f.framesPerWindow, f.frames(seconds: $0))) }
                 ?? f.framesPerWindow
             let windows = try FeatureExtractor.windows(of: source, network: Network(model: model), outputs: wanted,
-                                                       hopFrames: hopFrames, withLevel: level, skipSamples: skipSamples)
+                                                       hopFrames: hopFrames, withLevel: level, skipSamples: skipSamples,
+                                                       onNotice: Diagnostics.report)
             try NumpyFile.write(windows.values, shape: [windows.count, windows.columns], to: outputPath)
             return 0
         }

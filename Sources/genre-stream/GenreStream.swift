@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Report
 
 #if canImport(Glibc)
 import Glibc
@@ -69,7 +70,7 @@ struct GenreStream: ParsableCommand {
         var code: Int32
 
         func report() {
-            reportError("usage error: " + text.split(whereSeparator: \.isNewline).joined(separator: "; "))
+            Diagnostics.error("usage error: " + text.split(whereSeparator: \.isNewline).joined(separator: "; "))
         }
     }
 

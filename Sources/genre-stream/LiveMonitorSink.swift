@@ -1,11 +1,12 @@
 import ArgumentParser
 import Engine
+import Report
 import Monitor
 
 /// `--listen`: the live page and metrics, a sink of window results. Started before any
 /// audio is read, so that a bad address or a port in use ends the run at once. Without
 /// the option nothing of the monitor exists: no thread, no socket.
-final class LiveMonitorSink: ResultSink {
+final class LiveMonitorSink: EventSink {
     static let help = ArgumentHelp(
         "Serve a live page (/), Prometheus metrics (/metrics) and the recent windows as JSON (/api/recent, /api/current) at this address. "
             + "PORT alone means 127.0.0.1:PORT; every interface only when asked for (0.0.0.0:PORT, [::]:PORT); port 0 picks a free one. Off by default.",
@@ -25,7 +26,7 @@ final class LiveMonitorSink: ResultSink {
         monitor = LiveMonitor(labels: model.labels, hopSeconds: hopSeconds, model: model.name, stream: stream)
         do {
             let bound = try monitor.start(listen: try ListenAddress(parsing: text))
-            note("listening on \(bound.url)")
+            Diagnostics.note("listening on \(bound.url)")
         } catch {
             throw Failure(message: error.description, exitCode: error.exitCode)
         }
@@ -37,12 +38,12 @@ final class LiveMonitorSink: ResultSink {
         var exitCode: Int32
     }
 
-    func window(_ result: WindowResult, wallSeconds: Double) throws {
-        monitor.record(result, wallSeconds: wallSeconds)
+    func handle(_ event: StreamEvent) throws {
+        switch event.kind {
+        case .window(let result): monitor.record(result, wallSeconds: event.wallSeconds)
+        case .stalled: monitor.recordStall()
+        case .resumed: monitor.recordResumed()
+        default: break
+        }
     }
-
-    func endOfInput() throws {}
-
-    func stalled() { monitor.recordStall() }
-    func resumed() { monitor.recordResumed() }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Report
 
 #if canImport(Glibc)
 import Glibc
@@ -16,13 +17,13 @@ enum Runner {
         } catch is LineWriter.ReaderClosed {
             return 0  // the reader of stdout left (`| head`): nothing more to say
         } catch let error as EngineError {
-            reportError(error.description)
+            Diagnostics.error(error.description)
             return error.exitCode
         } catch let failure as LiveMonitorSink.Failure {
-            reportError(failure.message)
+            Diagnostics.error(failure.message)
             return failure.exitCode
         } catch {
-            reportError("internal error: \(error)")
+            Diagnostics.error("internal error: \(error)")
             return 70
         }
     }

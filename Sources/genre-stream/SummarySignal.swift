@@ -1,4 +1,5 @@
 import Engine
+import Report
 
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ enum SummarySignal {
             pthread_detach(thread)
         } else {
             Unmanaged<SummaryReport>.fromOpaque(context).release()
-            warn("cannot start the SIGUSR1 summary thread: \(String(cString: strerror(started))); SIGUSR1 is ignored")
+            Diagnostics.warn("cannot start the SIGUSR1 summary thread: \(String(cString: strerror(started))); SIGUSR1 is ignored")
         }
     }
 }

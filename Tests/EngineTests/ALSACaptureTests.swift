@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Engine
+@testable import Report
 
 /// ALSACapture without a sound card: an ALSA `file` PCM over a `null` slave replays the
 /// bytes of `infile` as captured audio, in whatever sample format was negotiated.

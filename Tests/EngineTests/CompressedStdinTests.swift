@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Engine
+@testable import Report
 
 /// Compressed audio on stdin: decoded from the pipe where libsndfile can, refused with
 /// a fix where it cannot, never read as raw PCM.
@@ -123,7 +124,7 @@ final class CompressedStdinTests: XCTestCase {
         writer.start()
         var events: [StallEvent] = []
         let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono,
-                                     stallWatch: StallWatch(timeout: 0.3, onStall: { events.append($0) }))
+                                     stallWatch: StallWatch(timeout: 0.3, onEvent: { events.append($0) }))
         XCTAssertEqual(source.container, "FLAC")
         DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { StopRequest.set(signal: SIGINT) }
         var buffer = [Float](repeating: 0, count: 8192)
@@ -134,7 +135,7 @@ final class CompressedStdinTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 3)
         XCTAssertEqual(events.count, 1, "\(events)")
         if case .stalled = events.first {} else { XCTFail("expected .stalled, got \(events)") }
-        XCTAssertEqual(source.takeStalls(), 1)
+        XCTAssertEqual(source.stallWatch?.stallCount, 1)
     }
 
     // MARK: Refused
@@ -233,7 +234,7 @@ final class CompressedStdinTests: XCTestCase {
             let bytes = (0..<CompressedContainer.resyncLookBytes).map { start[$0 % 4] }
             bytes.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
             // Waiting on the silent pipe would throw the stall error rather than hang.
-            let watch = StallWatch(timeout: 0.5, exitOnStall: true, onStall: { _ in })
+            let watch = StallWatch(timeout: 0.5, exitOnStall: true, onEvent: { _ in })
             let source = try StdinSource(fileDescriptor: fds[0], raw: StdinFeed.s16Mono, stallWatch: watch)
             XCTAssertEqual(source.container, "raw", "\(start)")
             var buffer = [Float](repeating: 0, count: 2)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The frontend against librosa (fixtures from scripts/make_frontend_fixture.py,
 /// 6 s of a real jazz recording) and against itself fed in other chunk sizes.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Engine
+@testable import Report
 
 /// The fused default model (Weights/genre-fusion.gsm: musicnn's genre model and YAMNet
 /// on one stream) through the binary, on real audio. `Binary.run` picks the small

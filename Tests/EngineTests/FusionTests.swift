@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// Version-3 files: several networks on one stream. The loader names the member or
 /// fusion field at fault; the pipeline's fused output equals the fusion computed
@@ -163,7 +164,7 @@ final class FusionTests: XCTestCase {
         var results: [WindowResult] = []
         let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: 20, deadAirDBFS: nil, decisions: .off, tags: true))
         XCTAssertEqual(pipeline.soundTagLabels, Self.tagLabels)
-        _ = try pipeline.run(ArraySource(seconds: seconds)) { results.append($0) }
+        try pipeline.runWindows(ArraySource(seconds: seconds)) { results.append($0) }
 
         let primary = Network(model: model), secondary = Network(model: model.members[0])
         let genre = model.output(ModelOutput.genre)!, tags = model.members[0].output(ModelOutput.tags)!

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// Inputs the fuzz targets (Fuzz/, scripts/fuzz.sh) keep in their seed corpus, replayed
 /// through the library: every seed, and each `regress-*` input that once crashed or
@@ -152,7 +153,7 @@ final class FuzzRegressionTests: XCTestCase {
             let model = try load(url)
             let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: model.frontend.framesPerWindow, deadAirDBFS: nil, decisions: .off))
             var windows = 0
-            XCTAssertThrowsError(try pipeline.run(FusionTests.ArraySource(seconds: 4)) { _ in windows += 1 }, url.lastPathComponent) { error in
+            XCTAssertThrowsError(try pipeline.runWindows(FusionTests.ArraySource(seconds: 4)) { _ in windows += 1 }, url.lastPathComponent) { error in
                 guard case let .model(message)? = error as? EngineError else {
                     return XCTFail("\(url.lastPathComponent): expected a model error, got \(error)")
                 }

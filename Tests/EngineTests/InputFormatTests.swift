@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Engine
+@testable import Report
 
 /// arecord's sample format names and presets, WAV's valid-bits field, and the one
 /// statement of the input limits.

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The model header's JSON parser: what it accepts, and that every malformed
 /// input is one error line naming the problem and its byte, never a trap.

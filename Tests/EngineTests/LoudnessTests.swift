@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Engine
+@testable import Report
 
 /// `--loudness` (EBU R128 through libebur128) against an independent implementation:
 /// ffmpeg's `ebur128` filter, whose readings `scripts/make_loudness_fixtures.py` keeps in

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import Engine
+@testable import Report
 
 /// Makes malformed model files from a good one, for the loader's tests and the
 /// binary's: each edit leaves everything else valid (a fresh checksum included),

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The loader accepts the exporter's files and rejects every malformed one with
 /// a message that names what it expected and what it found.

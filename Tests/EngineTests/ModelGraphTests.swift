@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// Version-2 graphs: the loader's checks name the node at fault, and the engine's
 /// planned, fused execution equals a plain node-by-node evaluation written here.

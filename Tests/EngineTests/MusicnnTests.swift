@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// musicnn's MSD network in the engine, against its own TensorFlow graph and its
 /// librosa frontend (fixtures from scripts/make_musicnn_fixtures.py, which needs

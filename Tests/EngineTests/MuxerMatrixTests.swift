@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Engine
+@testable import Report
 
 /// What ffmpeg's own muxers write to a pipe, as a user pipes it (`ffmpeg -i URL -f FMT - |
 /// genre-stream`): every container and encoding is either decoded at its true length or

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The engine's probabilities equal PyTorch's for the same dB windows.
 /// Fixtures: `python3 training/make_parity_fixture.py MODEL.gsm` writes

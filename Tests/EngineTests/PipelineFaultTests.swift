@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// Device faults as the pipeline sees them, with a scripted source in place of
 /// ALSA: gaps mark the window they fall in, and a device that disappears ends
@@ -46,7 +47,7 @@ final class PipelineFaultTests: XCTestCase {
         let pipeline = try Pipeline(model: model, settings: PipelineSettings(hopFrames: 39))
         var results: [WindowResult] = []
         var failure: EngineError? = nil
-        do { _ = try pipeline.run(source) { results.append($0) } } catch let error as EngineError { failure = error }
+        do { try pipeline.runWindows(source) { results.append($0) } } catch let error as EngineError { failure = error }
         return (results, failure)
     }
 

@@ -1,5 +1,6 @@
 import CKernels
 import Engine
+@testable import Report
 import XCTest
 
 /// Every SIMD kernel against its scalar reference, within 1e-5 relative, on

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 import Engine
+@testable import Report
 
 /// Segments and summaries from window results: what a monitor logs.
 final class SegmentTrackerTests: XCTestCase {

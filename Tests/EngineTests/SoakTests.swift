@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// A long stream at full speed through the default model: memory must not grow and
 /// the output must not depend on how the bytes arrive. CI runs 10 minutes of audio; the hour is

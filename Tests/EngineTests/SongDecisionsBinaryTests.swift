@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Engine
+@testable import Report
 
 /// The song-aware decisions through the binary and the default model: the two demo
 /// clips back to back (classical, then electronic jazz) as one stream. (Not named

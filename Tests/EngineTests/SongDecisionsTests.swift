@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The song-aware decisions on chosen sequences of window probabilities: boundaries,
 /// odd windows, talk and silence resets, short songs.

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Engine
+@testable import Report
 
 /// The stall watchdog: a live input that stays open and sends nothing.
 final class StallTests: XCTestCase {
@@ -21,7 +22,7 @@ final class StallTests: XCTestCase {
         pipe.writeOpening()
         pipe.write(samples: [100, 200])
         var events: [StallEvent] = []
-        let watch = StallWatch(timeout: 0.3, onStall: { events.append($0) })
+        let watch = StallWatch(timeout: 0.3, onEvent: { events.append($0) })
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
         try source.readOpening()
         XCTAssertEqual(try source.readSamples(), [100, 200].map { Float($0) / 32768 })
@@ -38,15 +39,13 @@ final class StallTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(silent, 0.3)
         XCTAssertLessThan(silent, 0.6, "reported within a poll slice of the timeout")
         XCTAssertEqual(gap, waited, accuracy: 0.15)
-        XCTAssertEqual(source.takeStalls(), 1)
-        XCTAssertEqual(source.takeStalls(), 0, "taken")
+        XCTAssertEqual(watch.stallCount, 1)
 
         // A second silence is a second episode.
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.6) { pipe.write(samples: [400]) }
         XCTAssertEqual(try source.readSamples(), [Float(400) / 32768])
         XCTAssertEqual(events.count, 4)
         XCTAssertEqual(watch.stallCount, 2)
-        XCTAssertEqual(source.takeStalls(), 1)
     }
 
     func testExitOnStallThrowsTheStallError() throws {
@@ -55,7 +54,7 @@ final class StallTests: XCTestCase {
         pipe.writeOpening()
         pipe.write(samples: [1, 2])
         var events: [StallEvent] = []
-        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onStall: { events.append($0) })
+        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onEvent: { events.append($0) })
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)
         try source.readOpening()
         XCTAssertEqual(try source.readSamples().count, 2)
@@ -76,7 +75,7 @@ final class StallTests: XCTestCase {
     func testStallBeforeTheHeaderIsWatched() throws {
         let pipe = try OpenPipe()
         defer { pipe.close() }
-        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onStall: { _ in })
+        let watch = StallWatch(timeout: 0.3, exitOnStall: true, onEvent: { _ in })
         XCTAssertThrowsError(try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: watch)) { error in
             XCTAssertEqual((error as? EngineError)?.exitCode, 75, "\(error)")
         }
@@ -90,7 +89,7 @@ final class StallTests: XCTestCase {
         pipe.write(samples: [5, 6])
         var events: [StallEvent] = []
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
-                                     stallWatch: StallWatch(timeout: 0.2, onStall: { events.append($0) }))
+                                     stallWatch: StallWatch(timeout: 0.2, onEvent: { events.append($0) }))
         try source.readOpening()
         XCTAssertEqual(try source.readSamples().count, 2)
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) { StopRequest.set(signal: SIGTERM) }
@@ -110,14 +109,14 @@ final class StallTests: XCTestCase {
         defer { close(file) }
         var events: [StallEvent] = []
         // A zero timeout would report a stall on the first empty wait of any watched input.
-        let watch = StallWatch(timeout: 0, exitOnStall: true, onStall: { events.append($0) })
+        let watch = StallWatch(timeout: 0, exitOnStall: true, onEvent: { events.append($0) })
         let source = try StdinSource(fileDescriptor: file, raw: StdinFeed.s16Mono, bufferCapacity: 512, stallWatch: watch)
         XCTAssertFalse(source.watchesForStalls)
         var total = 0
         while case let n = try source.readSamples().count, n > 0 { total += n }
         XCTAssertEqual(total, values.count)
         XCTAssertEqual(events, [])
-        XCTAssertEqual(source.takeStalls(), 0)
+        XCTAssertEqual(watch.stallCount, 0)
     }
 
     func testPipeIsWatched() throws {
@@ -125,36 +124,47 @@ final class StallTests: XCTestCase {
         defer { pipe.close() }
         pipe.writeOpening()
         let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
-                                     stallWatch: StallWatch(timeout: 30, onStall: { _ in }))
+                                     stallWatch: StallWatch(timeout: 30, onEvent: { _ in }))
         XCTAssertTrue(source.watchesForStalls)
     }
 
-    /// The episode count reaches the pipeline through MonoConverter's `onStalls`.
-    func testMonoConverterReportsStalls() throws {
+    /// A stall reaches the pipeline's caller as an event while the read waits, and the
+    /// resumption just before the next window (not when the bytes come: they may only end
+    /// the stream); the run ends with `.ended`.
+    func testStallsReachThePipelinesCallerAsEvents() throws {
         let pipe = try OpenPipe()
-        pipe.write(samples: Array(repeating: 1000, count: 5000))
+        pipe.write(samples: Array(repeating: 1000, count: 40000))
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) {
-            pipe.write(samples: Array(repeating: -1000, count: 5000))
+            pipe.write(samples: (0..<80000).map { Int16(truncatingIfNeeded: ($0 * 7919) % 20000 - 10000) })
             pipe.closeWriter()
         }
         defer { pipe.close() }
-        var events: [StallEvent] = []
-        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono,
-                                     stallWatch: StallWatch(timeout: 0.3, onStall: { events.append($0) }))
-        var reported: [Int] = []
-        var samples = 0
-        let stopped = try MonoConverter(outputRate: 22050).run(source, maxSeconds: nil, onGaps: { _ in },
-                                                               onStalls: { reported.append($0) }) { samples += $0.count }
-        XCTAssertFalse(stopped)
-        XCTAssertEqual(reported, [1])
-        XCTAssertEqual(events.count, 2, "\(events)")
-        XCTAssertEqual(samples, 10000)
+        let source = try StdinSource(fileDescriptor: pipe.readEnd, raw: StdinFeed.s16Mono, stallWatch: StallWatch(timeout: 0.3))
+        let pipeline = try Pipeline(model: ModelFile.load(path: Fixtures.path("fixture-random.gsm")),
+                                    settings: PipelineSettings(hopFrames: 39))
+        var kinds: [String] = []
+        try pipeline.run(source) { event in
+            switch event.kind {
+            case .window: kinds.append("window")
+            case .stalled(_, let endsRun): kinds.append(endsRun ? "stalled, ending" : "stalled")
+            case .resumed(let seconds): kinds.append("resumed"); XCTAssertGreaterThanOrEqual(seconds, 0.3)
+            case .notice(let notice): kinds.append("notice: \(notice.message)")
+            case .ended(let end): kinds.append("ended"); XCTAssertFalse(end.stoppedBySignal)
+            }
+        }
+        let stalled = try XCTUnwrap(kinds.firstIndex(of: "stalled"), "\(kinds)")
+        let resumed = try XCTUnwrap(kinds.firstIndex(of: "resumed"), "\(kinds)")
+        XCTAssertLessThan(stalled, resumed)
+        XCTAssertEqual(kinds[resumed + 1], "window", "\(kinds)")
+        XCTAssertEqual(kinds.filter { $0 == "stalled" }.count, 1, "\(kinds)")
+        XCTAssertEqual(kinds.last, "ended")
+        XCTAssertNil(source.stallWatch?.onEvent, "the run's route is taken down at its end")
     }
 
     func testWatchCountsEpisodesOnItsClock() throws {
         var now = 100.0
         var events: [StallEvent] = []
-        let watch = StallWatch(timeout: 30, exitOnStall: false, clock: { now }, onStall: { events.append($0) })
+        let watch = StallWatch(timeout: 30, exitOnStall: false, clock: { now }, onEvent: { events.append($0) })
         try watch.waited(for: "x")  // starts the clock
         now = 129.9
         try watch.waited(for: "x")
@@ -165,16 +175,15 @@ final class StallTests: XCTestCase {
         try watch.waited(for: "x")
         XCTAssertEqual(events, [.stalled(secondsWithoutAudio: 30)])
         now = 201
-        watch.heard()
+        try watch.heard()
         XCTAssertEqual(events.last, .resumed(secondsStalled: 101))
         now = 220
         try watch.waited(for: "x")
-        watch.heard()
+        try watch.heard()
         XCTAssertEqual(events.count, 2, "19 s is no stall")
-        XCTAssertEqual(watch.takeStalls(), 1)
+        XCTAssertEqual(watch.stallCount, 1)
         now = 260
         try watch.waited(for: "x")
-        XCTAssertEqual(watch.takeStalls(), 1)
         XCTAssertEqual(watch.stallCount, 2)
     }
 }

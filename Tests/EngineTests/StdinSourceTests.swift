@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Engine
+@testable import Report
 
 /// StdinSource fed through a real pipe, with headers built byte by byte in the tests.
 final class StdinSourceTests: XCTestCase {

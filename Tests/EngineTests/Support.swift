@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// Paths and small helpers shared by the test files.
 enum Fixtures {
@@ -95,4 +96,13 @@ func toolOutput(_ executable: String, _ arguments: [String]) throws -> (bytes: [
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (Array(data), process.terminationStatus)
+}
+
+extension Pipeline {
+    /// The run's window results only, for tests that look at nothing else.
+    func runWindows(_ source: AudioSource, onWindow: (WindowResult) throws -> Void) throws {
+        try run(source) { event in
+            if case .window(let result) = event.kind { try onWindow(result) }
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// The frontend with YAMNet's settings (a 400-sample frame in a 512-point FFT,
 /// magnitude, TF's HTK mel filters, ln(mel + 0.001)) against TensorFlow's own ops

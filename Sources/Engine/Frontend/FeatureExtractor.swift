@@ -10,11 +10,13 @@ public enum FeatureExtractor {
     }
 
     /// `skipSamples` drops that many samples (at the model's rate) first, which
-    /// shifts the frame grid: training uses it for a random frame phase.
-    public static func frames(of source: AudioSource, settings: FrontendSettings, skipSamples: Int = 0) throws -> Frames {
+    /// shifts the frame grid: training uses it for a random frame phase. `onNotice`
+    /// hears what the source raised (see `Notice`).
+    public static func frames(of source: AudioSource, settings: FrontendSettings, skipSamples: Int = 0,
+                              onNotice: (Notice) -> Void = { _ in }) throws -> Frames {
         let frontend = try MelFrontend(settings: settings)
         var columns: [Float] = []
-        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { columns.append(contentsOf: $0.bands) }
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples, onNotice: onNotice) { columns.append(contentsOf: $0.bands) }
         let count = columns.count / settings.nMels
         // Frames arrive time-major; transpose to band-major, the model's layout.
         var values = [Float](repeating: 0, count: columns.count)
@@ -36,13 +38,13 @@ public enum FeatureExtractor {
     /// `withLevel`, then the values of `outputs` in the order given. The partial
     /// window at the end is left out: training material is whole windows.
     public static func windows(of source: AudioSource, network: Network, outputs: [ModelOutput], hopFrames: Int,
-                               withLevel: Bool, skipSamples: Int = 0) throws -> WindowOutputs {
+                               withLevel: Bool, skipSamples: Int = 0, onNotice: (Notice) -> Void = { _ in }) throws -> WindowOutputs {
         let settings = network.model.frontend
         let frontend = try MelFrontend(settings: settings)
         let assembler = WindowAssembler(settings: settings, hopFrames: hopFrames)
         let columns = (withLevel ? 1 : 0) + outputs.reduce(0) { $0 + network.model.nodes[$1.node].shape.count }
         var values: [Float] = [], count = 0
-        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples) { frame in
+        try everyFrame(of: source, frontend: frontend, skipSamples: skipSamples, onNotice: onNotice) { frame in
             assembler.process(frame) { window in
                 if withLevel { values.append(Float(window.levelDBFS)) }
                 network.run(window.input)
@@ -56,10 +58,10 @@ public enum FeatureExtractor {
     /// Runs a whole source through `frontend` at its model's rate, dropping the first
     /// `skipSamples`, and calls `onFrame` for every frame, the end's flushed ones included.
     private static func everyFrame(of source: AudioSource, frontend: MelFrontend, skipSamples: Int,
-                                   _ onFrame: (MelFrontend.Frame) -> Void) throws {
+                                   onNotice: (Notice) -> Void, _ onFrame: (MelFrontend.Frame) -> Void) throws {
         let converter = MonoConverter(outputRate: frontend.settings.sampleRate)
         var toSkip = skipSamples
-        _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }) { samples in
+        _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }, onNotice: onNotice) { samples in
             let skip = min(toSkip, samples.count)
             toSkip -= skip
             frontend.process(UnsafeBufferPointer(rebasing: samples[skip...]), emit: onFrame)

@@ -30,13 +30,13 @@ public final class MonoConverter {
     /// Reads `source` until it ends, `maxSeconds` of it have been read, or a
     /// stop is requested, and hands every piece of converted audio to `sink`,
     /// including what the resampler holds at the end. `onGaps` hears of audio
-    /// gaps and `onStalls` of stall episodes (`AudioSource.takeStalls`) as the source
-    /// reports them, after the read they happened in. Returns true when stopped by a signal.
+    /// gaps and `onNotice` of the source's notices and of replaced samples, after the
+    /// read they happened in. Returns true when stopped by a signal.
     public func run(
-        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onNotice: (Notice) throws -> Void,
         _ sink: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
-        try run(source, maxSeconds: maxSeconds, onGaps: onGaps, onStalls: onStalls) { _, samples in try sink(samples) }
+        try run(source, maxSeconds: maxSeconds, onGaps: onGaps, onNotice: onNotice) { _, samples in try sink(samples) }
     }
 
     /// As `run`, handing each piece with the index of its rate in `outputRates`: every
@@ -44,7 +44,7 @@ public final class MonoConverter {
     /// `onInterleaved` sees each chunk as the source gave it (all channels, the source's
     /// rate: the loudness meter) after it was downmixed; it may change the chunk in place.
     public func run(
-        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onStalls: (Int) -> Void = { _ in },
+        _ source: AudioSource, maxSeconds: Double?, onGaps: (Int) -> Void, onNotice: (Notice) throws -> Void,
         onInterleaved: ((UnsafeMutableBufferPointer<Float>, Int) -> Void)? = nil,
         _ sink: (Int, UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Bool {
@@ -68,8 +68,7 @@ public final class MonoConverter {
             }
             let gaps = source.takeDiscontinuities()
             if gaps > 0 { onGaps(gaps) }
-            let stalls = source.takeStalls()
-            if stalls > 0 { onStalls(stalls) }
+            for notice in source.takeNotices() { try onNotice(notice) }
             if count == 0 {
                 stopped = StopRequest.isSet
                 break
@@ -79,8 +78,8 @@ public final class MonoConverter {
             downmix(frames: frames, channels: channels)
             if sanitize(frames: frames) && !warnedAboutBadSamples {
                 warnedAboutBadSamples = true
-                warn("\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(MonoConverter.sampleLimit)) full scale) "
-                     + "replaced; first near \(TextFormatting.fixed(Double(framesRead) / Double(format.sampleRate), 1)) s")
+                try onNotice(Notice(.warning, "\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(MonoConverter.sampleLimit)) full scale) "
+                     + "replaced; first near \(TextFormatting.fixed(Double(framesRead) / Double(format.sampleRate), 1)) s"))
             }
             framesRead += frames
             if let onInterleaved { interleaved.withUnsafeMutableBufferPointer { onInterleaved($0, frames) } }

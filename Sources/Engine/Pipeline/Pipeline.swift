@@ -111,20 +111,57 @@ public final class Pipeline {
         assembler.seconds(frames: settings.hopFrames)
     }
 
-    /// What a run of one source produced.
-    public struct Summary: Sendable {
-        public var windows = 0
-        public var seconds = 0.0
-        public var stoppedBySignal = false
+    /// Processes one source to its end (or to a stop request), handing every event
+    /// (window results, the source's notices, stalls, the end) to `emit` as it happens,
+    /// each stamped once. Ends with `.ended` unless it throws; a stall that ends the run
+    /// (`StallWatch.exitOnStall`) is emitted, then thrown as `EngineError.stalled`.
+    public func run(_ source: AudioSource, emit: (StreamEvent) throws -> Void) throws {
+        try run(opening: { source }, stallWatch: source.stallWatch, emit: emit)
     }
 
-    /// Processes one source to its end (or to a stop request), handing every window's
-    /// result to `onWindow` as soon as it is known.
-    public func run(_ source: AudioSource, onWindow: (WindowResult) throws -> Void) throws -> Summary {
+    /// As `run(_:emit:)`, opening the source first with `open`: a live input can stall
+    /// before its first audio (a header that never comes), and `stallWatch`, the watch
+    /// `open` gives the source, reports that as this run's event too.
+    public func run(opening open: () throws -> AudioSource, stallWatch watch: StallWatch?,
+                    emit: (StreamEvent) throws -> Void) throws {
+        frontend.reset()
+        // The stall watch reports from inside a read, while the network is idle: its
+        // events join the others here, for this run only.
+        var resumedAfter: Double? = nil
+        try withoutActuallyEscaping(emit) { emit in
+            watch?.onEvent = { [unowned self] event in
+                switch event {
+                case .stalled(let seconds):
+                    try emit(StreamEvent(.stalled(secondsWithoutAudio: seconds, endsRun: watch?.exitOnStall ?? false),
+                                         streamSeconds: heardSeconds, wallSeconds: Clocks.wallSeconds()))
+                case .resumed(let seconds):
+                    resumedAfter = seconds
+                }
+            }
+            defer { watch?.onEvent = nil }
+            try run(open(), resumedAfter: { defer { resumedAfter = nil }; return resumedAfter }, emit: emit)
+        }
+    }
+
+    /// Seconds of the current source heard so far, at the primary member's frame rate.
+    private var heardSeconds: Double { model.frontend.seconds(frames: frontend.framesProduced) }
+
+    private func run(_ source: AudioSource, resumedAfter: () -> Double?, emit: (StreamEvent) throws -> Void) throws {
         let frontendSettings = model.frontend
+        func notice(_ notice: Notice) throws {
+            try emit(StreamEvent(.notice(notice), streamSeconds: heardSeconds, wallSeconds: Clocks.wallSeconds()))
+        }
+        // After a stall, audio again is said with the next window (see `StreamEvent.resumed`).
+        func onWindow(_ result: WindowResult) throws {
+            let wall = Clocks.wallSeconds()
+            if let seconds = resumedAfter() {
+                try emit(StreamEvent(.resumed(secondsStalled: seconds), streamSeconds: result.startSeconds, wallSeconds: wall))
+            }
+            try emit(StreamEvent(.window(result), streamSeconds: result.endSeconds, wallSeconds: wall))
+        }
         if Double(source.format.sampleRate) < 2 * frontendSettings.fmax {
-            warn("\(source.name) is \(source.format.sampleRate) Hz: mel bands above \(source.format.sampleRate / 2) Hz "
-                 + "will be empty (the model expects \(frontendSettings.sampleRate) Hz audio); genre accuracy will suffer")
+            try notice(Notice(.warning, "\(source.name) is \(source.format.sampleRate) Hz: mel bands above \(source.format.sampleRate / 2) Hz "
+                              + "will be empty (the model expects \(frontendSettings.sampleRate) Hz audio); genre accuracy will suffer"))
         }
         frontend.reset()
         assembler.reset()
@@ -132,8 +169,8 @@ public final class Pipeline {
         for lane in lanes { lane.reset() }
         let fusion = self.fusion
         func onMemberWindow(_ lane: MemberLane, _ endSeconds: Double) { fusion?.add(lane, endSeconds: endSeconds) }
-        var summary = Summary()
-        var pendingGaps = 0, pendingStalls = 0
+        var windows = 0
+        var pendingGaps = 0
         // CPU time of the frontend since the last window: from `mark` to each window's
         // completion, the network's own time excluded.
         var frontendSeconds = 0.0
@@ -151,7 +188,7 @@ public final class Pipeline {
             var result = waitedResult
             waiting = nil
             try classifier.decide(&result, endSeconds: endSeconds)
-            summary.windows += 1
+            windows += 1
             try handOn(result)
         }
         func releaseIfPassed() throws {
@@ -165,10 +202,9 @@ public final class Pipeline {
                 source: source.name, index: window.index, kind: .music, startSeconds: window.startSeconds,
                 endSeconds: window.endSeconds, newSeconds: window.newSeconds, label: nil, confidence: nil,
                 rawLabel: nil, rawConfidence: nil, levelDBFS: window.levelDBFS, isPartial: window.isPartial,
-                gaps: pendingGaps, stalls: pendingStalls, frontendSeconds: frontendSeconds)
+                gaps: pendingGaps, frontendSeconds: frontendSeconds)
             result.loudness = loudness?.loudness(forWindow: window.index)
             pendingGaps = 0
-            pendingStalls = 0
             frontendSeconds = 0
             try self.classifier.classify(window, into: &result)
             // The other members' networks ran inside the frontend's time: move it to the network's.
@@ -181,7 +217,7 @@ public final class Pipeline {
                 waiting = (result, window.endSeconds)
                 try releaseIfPassed()
             } else {
-                summary.windows += 1
+                windows += 1
                 try handOn(result)
             }
             mark = Clocks.threadCPUSeconds()
@@ -190,8 +226,8 @@ public final class Pipeline {
             try AudioLimits.check(source.format, declaredBy: source.name)
             try loudness.start(source.format, sourceName: source.name)
         }
-        summary.stoppedBySignal = try converter.run(
-            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onStalls: { pendingStalls += $0 },
+        let stoppedBySignal = try converter.run(
+            source, maxSeconds: settings.maxSeconds, onGaps: { pendingGaps += $0 }, onNotice: notice,
             onInterleaved: loudness.map { meter in { meter.process($0, frames: $1) } }
         ) { rate, samples in
             mark = Clocks.threadCPUSeconds()
@@ -212,11 +248,11 @@ public final class Pipeline {
         try assembler.finish(emit: onWindowReady)
         try release()
         try lag.finish(relabel: classifier.relabel, emit: onWindow)
-        summary.seconds = frontendSettings.seconds(frames: frontend.framesProduced)
-        if summary.windows == 0 && !summary.stoppedBySignal {
-            warn("\(source.name): the input ended before half a window "
-                 + "(\(TextFormatting.fixed(frontendSettings.windowSeconds / 2, 1)) s) of audio; no line written")
+        if windows == 0 && !stoppedBySignal {
+            try notice(Notice(.warning, "\(source.name): the input ended before half a window "
+                              + "(\(TextFormatting.fixed(frontendSettings.windowSeconds / 2, 1)) s) of audio; no line written"))
         }
-        return summary
+        try emit(StreamEvent(.ended(InputEnd(windows: windows, seconds: heardSeconds, stoppedBySignal: stoppedBySignal)),
+                             streamSeconds: heardSeconds, wallSeconds: Clocks.wallSeconds()))
     }
 }

@@ -30,7 +30,8 @@ public final class ALSACapture: AudioSource {
     private let pcm: OpaquePointer
     private let periodBytes: UnsafeMutableRawBufferPointer
     private var untakenGaps = 0
-    private let stallWatch: StallWatch?
+    private let watch: StallWatch?
+    private let notices = NoticeQueue()
 
     /// `stallWatch`: hears of every wait that delivers no period, so that a device that
     /// stops producing (a dead USB link that stays open, a stopped clock source) is a stall.
@@ -52,7 +53,7 @@ public final class ALSACapture: AudioSource {
         }
         self.pcm = pcm
         self.device = device
-        self.stallWatch = stallWatch
+        watch = stallWatch
         name = "alsa:" + device
         format = StreamFormat(sampleRate: settings.rate, channels: settings.channels)
         encoding = settings.encoding
@@ -76,7 +77,7 @@ public final class ALSACapture: AudioSource {
             if StopRequest.isSet { return 0 }
             let got = snd_pcm_readi(pcm, periodBytes.baseAddress, snd_pcm_uframes_t(frames))
             if got > 0 {
-                stallWatch?.heard()
+                try watch?.heard()
                 let byteCount = Int(got) * format.channels * encoding.bytesPerSample
                 return encoding.decode(UnsafeRawBufferPointer(rebasing: periodBytes[0..<byteCount]), into: buffer)
             }
@@ -84,7 +85,7 @@ public final class ALSACapture: AudioSource {
                 let ready = snd_pcm_wait(pcm, Self.stopPollMilliseconds)
                 if ready < 0 { try recover(from: ready) }
                 // Time-based, so a device that polls ready yet delivers nothing counts too.
-                try stallWatch?.waited(for: name)
+                try watch?.waited(for: name)
             } else {
                 try recover(from: Int32(truncatingIfNeeded: got))
             }
@@ -96,7 +97,9 @@ public final class ALSACapture: AudioSource {
         return untakenGaps
     }
 
-    public func takeStalls() -> Int { stallWatch?.takeStalls() ?? 0 }
+    public var stallWatch: StallWatch? { watch }
+    public var isLive: Bool { true }
+    public func takeNotices() -> [Notice] { notices.take() }
 
     /// Handles a failed read or wait: an overrun (-EPIPE) or suspend (-ESTRPIPE) is
     /// recovered and counted as a gap; -EINTR is retried; anything else (a device that
@@ -111,9 +114,9 @@ public final class ALSACapture: AudioSource {
             gapCount += 1
             untakenGaps += 1
             if status == -EPIPE {
-                warn("ALSA overrun #\(gapCount) on \(device): recovered, audio gap")
+                notices.warn("ALSA overrun #\(gapCount) on \(device): recovered, audio gap")
             } else {
-                warn("ALSA device \(device) was suspended (gap #\(gapCount)): recovered, audio gap")
+                notices.warn("ALSA device \(device) was suspended (gap #\(gapCount)): recovered, audio gap")
             }
         default:
             throw ALSAStatus.error(status, "capturing", device: device)

@@ -25,12 +25,20 @@ public protocol AudioSource: AnyObject {
     func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int
     /// Gaps in the audio (ALSA overruns) since the last call; 0 for sources without gaps.
     func takeDiscontinuities() -> Int
-    /// Stall episodes (see `StallWatch`) begun since the last call; 0 for sources
-    /// without a watch.
-    func takeStalls() -> Int
+    /// What opening and reading raised for the user since the last call (see `Notice`);
+    /// empty for sources that never raise any.
+    func takeNotices() -> [Notice]
+    /// The watch that notices this input stalling (pipes, devices); nil for inputs that
+    /// cannot stall. The pipeline routes its events for the length of a run.
+    var stallWatch: StallWatch? { get }
+    /// A live input (a pipe, a socket, a device): its end is news, a writer that went
+    /// away; false for files, whose end is expected.
+    var isLive: Bool { get }
 }
 
 extension AudioSource {
     public func takeDiscontinuities() -> Int { 0 }
-    public func takeStalls() -> Int { 0 }
+    public func takeNotices() -> [Notice] { [] }
+    public var stallWatch: StallWatch? { nil }
+    public var isLive: Bool { false }
 }

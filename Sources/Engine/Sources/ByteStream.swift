@@ -20,6 +20,8 @@ final class ByteStream {
     /// Hears of every wait that ends empty and of every byte that arrives; nil for
     /// inputs that cannot stall (regular files).
     var stallWatch: StallWatch?
+    /// What reading and decoding this stream raised for the user, taken after each read.
+    let notices = NoticeQueue()
 
     /// How long one wait for input may last before the stop flag is checked again.
     private static let stopPollMilliseconds: Int32 = 100
@@ -84,7 +86,7 @@ final class ByteStream {
             let n = read(fileDescriptor, storage.baseAddress! + end, storage.count - end)
             if n > 0 {
                 end += n
-                stallWatch?.heard()
+                try stallWatch?.heard()
                 return .bytes
             }
             if n == 0 { reachedEnd = true; return .endOfStream }

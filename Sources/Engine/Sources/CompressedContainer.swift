@@ -169,7 +169,7 @@ extension CompressedContainer {
                   let third = MPEGAudioHeader(front, at: offset + first.length + second.length), third.sameStream(as: first)
             else { continue }
             stream.consume(offset)
-            warn("stdin: skipped \(offset) bytes before the first MPEG audio frame (a stream joined mid-frame)")
+            stream.notices.warn("stdin: skipped \(offset) bytes before the first MPEG audio frame (a stream joined mid-frame)")
             return .mp3
         }
         return nil

@@ -12,5 +12,7 @@ public final class NamedSource: AudioSource {
     public var format: StreamFormat { source.format }
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int { try source.read(into: buffer) }
     public func takeDiscontinuities() -> Int { source.takeDiscontinuities() }
-    public func takeStalls() -> Int { source.takeStalls() }
+    public var stallWatch: StallWatch? { source.stallWatch }
+    public var isLive: Bool { source.isLive }
+    public func takeNotices() -> [Notice] { source.takeNotices() }
 }

@@ -39,8 +39,7 @@ final class PipeDecoder {
         self.container = container
         chatty = container == .mp3
         input = VirtualPipeFile(stream: stream)
-        input.mute = chatty ? mute : nil
-        (file, format) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
+        (file, format) = try Self.open(input, container: container, mute: chatty ? mute : nil, linkStart: stream.offset)
         chunk = .allocate(capacity: Self.chunkFrames * format.channels)
     }
 
@@ -83,7 +82,7 @@ final class PipeDecoder {
                 // The pipe ended inside the last frame (every dropped connection does): what
                 // was decoded stands and the input ends, as the same bytes in a file do.
                 if input.stream.reachedEnd && input.heldAfterPosition <= Self.partialFrameBytes {
-                    warn("stdin (\(container.name)): the stream ends inside a frame after \(TextFormatting.fixed(seconds, 1)) s "
+                    input.stream.notices.warn("stdin (\(container.name)): the stream ends inside a frame after \(TextFormatting.fixed(seconds, 1)) s "
                          + "(a cut connection); the partial frame is dropped")
                     return 0
                 }
@@ -123,7 +122,7 @@ final class PipeDecoder {
         stream.consume(at)
         let next: OpaquePointer, nextFormat: StreamFormat
         do {
-            (next, nextFormat) = try Self.open(input, container: container, mute: input.mute, linkStart: stream.offset)
+            (next, nextFormat) = try Self.open(input, container: container, mute: chatty ? mute : nil, linkStart: stream.offset)
         } catch is HeaderInterrupted {
             return false  // A stop while the next stream opened: the end, as for any stop.
         }
@@ -147,7 +146,7 @@ final class PipeDecoder {
         let trailer = rest.count >= 3 && (Array(rest[0..<3]) == Array("TAG".utf8)
             || rest.count >= 8 && Array(rest[0..<8]) == Array("APETAGEX".utf8))
         if !(stream.reachedEnd && (trailer || rest.isEmpty)) {
-            warn("stdin: the \(container.name) decoder ended at byte \(input.position) before the stream did; "
+            stream.notices.warn("stdin: the \(container.name) decoder ended at byte \(input.position) before the stream did; "
                  + "the rest is not a new \(container.name) stream and was not heard")
         }
         return false
@@ -201,8 +200,6 @@ final class VirtualPipeFile {
     private(set) var position = 0
     private(set) var stopped = false
     private var error: Error?
-    /// The mute libsndfile runs under, if any: waiting on the pipe is done with stderr back.
-    var mute: StderrMute?
 
     init(stream: ByteStream) { self.stream = stream }
 
@@ -268,7 +265,7 @@ final class VirtualPipeFile {
             // Keep the newer half for looking back; drop the older one to make room.
             if stream.available == stream.capacity { stream.consume(stream.capacity / 2) }
             do {
-                let outcome = try mute.map { try $0.unmuted { try stream.readOnce() } } ?? stream.readOnce()
+                let outcome = try stream.readOnce()
                 if outcome == .endOfStream { break }
                 if outcome == .stopped { stopped = true; break }
             } catch {

@@ -28,30 +28,37 @@ public final class StallWatch {
     /// Stall episodes begun since this watch was made.
     public private(set) var stallCount = 0
 
-    private let onStall: (StallEvent) -> Void
+    /// Hears each event as it happens, on the reading thread: the pipeline's run sets it
+    /// for its duration, so that stalls reach its caller as `StreamEvent`s like the rest.
+    /// A throw (a closed stdout while a stall ends a segment) ends the read with it.
+    var onEvent: ((StallEvent) throws -> Void)?
     private let clock: () -> Double
     private var lastAudio: Double?
     private var stalled = false
-    private var untakenStalls = 0
 
-    public convenience init(timeout: Double, exitOnStall: Bool = false, onStall: @escaping (StallEvent) -> Void) {
-        self.init(timeout: timeout, exitOnStall: exitOnStall, clock: Clocks.monotonicSeconds, onStall: onStall)
+    public convenience init(timeout: Double, exitOnStall: Bool = false) {
+        self.init(timeout: timeout, exitOnStall: exitOnStall, clock: Clocks.monotonicSeconds)
     }
 
     /// `clock`: seconds on any fixed origin; tests pass their own.
-    init(timeout: Double, exitOnStall: Bool, clock: @escaping () -> Double, onStall: @escaping (StallEvent) -> Void) {
+    init(timeout: Double, exitOnStall: Bool, clock: @escaping () -> Double, onEvent: ((StallEvent) throws -> Void)? = nil) {
         self.timeout = timeout
         self.exitOnStall = exitOnStall
         self.clock = clock
-        self.onStall = onStall
+        self.onEvent = onEvent
+    }
+
+    /// For tests: a watch on the monotonic clock that tells `onEvent`.
+    convenience init(timeout: Double, exitOnStall: Bool = false, onEvent: @escaping (StallEvent) throws -> Void) {
+        self.init(timeout: timeout, exitOnStall: exitOnStall, clock: Clocks.monotonicSeconds, onEvent: onEvent)
     }
 
     /// Audio arrived (any bytes or frames at all).
-    func heard() {
+    func heard() throws {
         let now = clock()
         if stalled {
             stalled = false
-            onStall(.resumed(secondsStalled: now - (lastAudio ?? now)))
+            try onEvent?(.resumed(secondsStalled: now - (lastAudio ?? now)))
         }
         lastAudio = now
     }
@@ -68,16 +75,10 @@ public final class StallWatch {
         guard !stalled, silent >= timeout else { return }
         stalled = true
         stallCount += 1
-        untakenStalls += 1
+        // Told first even when it ends the run: every consumer counts it the same way.
+        try onEvent?(.stalled(secondsWithoutAudio: silent))
         if exitOnStall {
             throw EngineError.stalled("\(input): no audio for \(TextFormatting.fixed(silent, 1)) s; it is open but sends nothing")
         }
-        onStall(.stalled(secondsWithoutAudio: silent))
-    }
-
-    /// Stall episodes begun since the last call, for `AudioSource.takeStalls`.
-    func takeStalls() -> Int {
-        defer { untakenStalls = 0 }
-        return untakenStalls
     }
 }

@@ -42,6 +42,7 @@ public final class StdinSource: AudioSource {
         var status = stat()
         let isRegularFile = fstat(fileDescriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         stream.stallWatch = isRegularFile ? nil : stallWatch
+        isLive = !isRegularFile
         var header: StreamHeader
         var decoder: PipeDecoder?
         do {
@@ -67,7 +68,9 @@ public final class StdinSource: AudioSource {
         remainingData = header.dataLength
     }
 
-    public func takeStalls() -> Int { stream.stallWatch?.takeStalls() ?? 0 }
+    public var stallWatch: StallWatch? { stream.stallWatch }
+    public let isLive: Bool
+    public func takeNotices() -> [Notice] { stream.notices.take() }
 
     /// False for a regular file, or when no watch was given.
     var watchesForStalls: Bool { stream.stallWatch != nil }
@@ -99,10 +102,10 @@ public final class StdinSource: AudioSource {
                 // The header's data size lies (or the file was cut short): what arrived is
                 // still good audio, so it is kept, but the user should know. One line, so
                 // a dropped partial frame is mentioned here rather than in a second one.
-                warn("\(name): the \(container) header promises \(left - usable) more audio bytes than the stream holds: truncated; "
+                stream.notices.warn("\(name): the \(container) header promises \(left - usable) more audio bytes than the stream holds: truncated; "
                      + "processed what arrived" + (usable > 0 ? ", dropped \(usable) trailing bytes of a partial frame" : ""))
             } else if usable > 0 {
-                warn("\(name): dropped \(usable) trailing bytes at end of stream: a partial frame (\(frameBytes) bytes per frame)")
+                stream.notices.warn("\(name): dropped \(usable) trailing bytes at end of stream: a partial frame (\(frameBytes) bytes per frame)")
             }
             return 0
         }

@@ -1,3 +1,4 @@
+import Engine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,7 @@ public enum Diagnostics {
         guard let value = getenv("JOURNAL_STREAM") else { return false }
         let parts = String(cString: value).split(separator: ":")
         var status = stat()
-        guard parts.count == 2, fstat(2, &status) == 0,
+        guard parts.count == 2, fstat(StderrCopy.descriptor, &status) == 0,
               let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
         return UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
     }()
@@ -44,31 +45,30 @@ public enum Diagnostics {
         writeToStderr(line(severity, message) + "\n")
     }
 
+    /// An input's notice, as a warning or note line.
+    public static func report(_ notice: Notice) {
+        report(notice.severity == .warning ? .warning : .note, notice.message)
+    }
+
+    /// A warning: the run goes on, but something about the input or the result is off.
+    public static func warn(_ message: String) { report(.warning, message) }
+    /// A note: worth knowing, nothing wrong.
+    public static func note(_ message: String) { report(.note, message) }
+    /// An error: what stopped the run (or one input), with its exit code decided by the caller.
+    public static func error(_ message: String) { report(.error, message) }
+
     /// Writes whole text to stderr, retrying after signals; a closed stderr is ignored.
+    /// Through the engine's copy of descriptor 2 (`StderrCopy`): a decoder muted on 2
+    /// never hides a line of ours, whichever thread writes it.
     public static func writeToStderr(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+                let n = write(StderrCopy.descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
                 offset += n
             }
         }
     }
-}
-
-/// A warning: the run goes on, but something about the input or the result is off.
-public func warn(_ message: String) {
-    Diagnostics.report(.warning, message)
-}
-
-/// A note: worth knowing, nothing wrong.
-public func note(_ message: String) {
-    Diagnostics.report(.note, message)
-}
-
-/// An error: what stopped the run (or one input), with its exit code decided by the caller.
-public func reportError(_ message: String) {
-    Diagnostics.report(.error, message)
 }

@@ -1,3 +1,5 @@
+import Engine
+
 /// A stretch of the stream with one smoothed label: what a monitor logs instead of
 /// (or beside) the window lines, one line per change.
 public struct Segment: Sendable, Equatable {

@@ -48,8 +48,6 @@ public struct WindowResult: Sendable {
     public var isPartial: Bool
     /// Audio gaps (device overruns) inside this window.
     public var gaps: Int
-    /// Stalls (no audio for the stall timeout) since the previous window.
-    public var stalls: Int
     /// CPU time spent on this window: the frontend's frames since the previous window, and the network.
     public var frontendSeconds: Double
     public var networkSeconds: Double
@@ -57,7 +55,7 @@ public struct WindowResult: Sendable {
     public init(source: String, index: Int, kind: Kind, startSeconds: Double, endSeconds: Double, newSeconds: Double,
                 label: String?, confidence: Double?, rawLabel: String?, rawConfidence: Double?,
                 probabilities: [Float] = [], tags: [Float] = [], levelDBFS: Double, isPartial: Bool = false,
-                gaps: Int = 0, stalls: Int = 0, frontendSeconds: Double = 0, networkSeconds: Double = 0) {
+                gaps: Int = 0, frontendSeconds: Double = 0, networkSeconds: Double = 0) {
         self.source = source
         self.index = index
         self.kind = kind
@@ -73,7 +71,6 @@ public struct WindowResult: Sendable {
         self.levelDBFS = levelDBFS
         self.isPartial = isPartial
         self.gaps = gaps
-        self.stalls = stalls
         self.frontendSeconds = frontendSeconds
         self.networkSeconds = networkSeconds
     }

@@ -1,3 +1,5 @@
+import Engine
+
 /// What one input has held so far: time per label, segments, windows, gaps and
 /// stalls. Printed at the end of each input and on SIGUSR1. Its size is bounded by
 /// the model's label count, whatever the stream's length.

@@ -1,3 +1,5 @@
+import Engine
+
 /// Turns segments into output lines, in the same formats as the window lines.
 public struct SegmentFormatter: Sendable {
     public let format: OutputFormat

@@ -1,3 +1,5 @@
+import Engine
+
 /// Turns a run summary into text: one JSON object for `--output jsonl` (for jq), or
 /// a few aligned lines for people.
 public struct SummaryFormatter: Sendable {

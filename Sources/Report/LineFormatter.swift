@@ -1,3 +1,5 @@
+import Engine
+
 /// The output formats: one line per window.
 public enum OutputFormat: String, CaseIterable, Sendable {
     /// Aligned text for people and log files.
@@ -55,17 +57,18 @@ public struct LineFormatter {
                 + soundLabels.map { TextFormatting.csvField("s_" + $0) }).joined(separator: ",")
     }
 
-    /// `wallSeconds`: the wall clock the caller read once for every sink of this window,
-    /// so that window lines, segments and the monitor agree (read twice, they did not).
-    public func line(for r: WindowResult, wallSeconds: Double) -> String {
+    /// `wallSeconds`: the window event's stamp, the one every sink reads, so that window
+    /// lines, segments and the monitor agree (read twice, they did not). `stalls`: stall
+    /// events since the previous window.
+    public func line(for r: WindowResult, wallSeconds: Double, stalls: Int = 0) -> String {
         switch format {
-        case .human: return human(r, wallSeconds)
-        case .jsonl: return json(r, wallSeconds)
-        case .csv: return csv(r, wallSeconds)
+        case .human: return human(r, wallSeconds, stalls)
+        case .jsonl: return json(r, wallSeconds, stalls)
+        case .csv: return csv(r, wallSeconds, stalls)
         }
     }
 
-    private func human(_ r: WindowResult, _ wallSeconds: Double) -> String {
+    private func human(_ r: WindowResult, _ wallSeconds: Double, _ stalls: Int) -> String {
         typealias F = TextFormatting
         var line = showSource ? r.source + "  " : ""
         line += clock == .wall ? F.wallClock(wallSeconds) : F.clock(r.endSeconds)
@@ -92,11 +95,11 @@ public struct LineFormatter {
         }
         if r.isPartial { line += "  [partial]" }
         if r.gaps > 0 { line += "  [gap x\(r.gaps)]" }
-        if r.stalls > 0 { line += "  [stall x\(r.stalls)]" }
+        if stalls > 0 { line += "  [stall x\(stalls)]" }
         return line
     }
 
-    private func json(_ r: WindowResult, _ wallSeconds: Double) -> String {
+    private func json(_ r: WindowResult, _ wallSeconds: Double, _ stalls: Int) -> String {
         typealias F = TextFormatting
         var line = "{\"source\":" + F.jsonString(r.source) + ",\"window\":\(r.index)"
         line += ",\"start\":" + F.fixed(r.startSeconds, 3) + ",\"end\":" + F.fixed(r.endSeconds, 3)
@@ -116,16 +119,16 @@ public struct LineFormatter {
                     + ",\"range_lu\":" + Self.level(l.rangeLU, "null") + "}"
             } ?? "null")
         }
-        line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps),\"stalls\":\(r.stalls)}"
+        line += ",\"partial\":" + (r.isPartial ? "true" : "false") + ",\"gaps\":\(r.gaps),\"stalls\":\(stalls)}"
         return line
     }
 
-    private func csv(_ r: WindowResult, _ wallSeconds: Double) -> String {
+    private func csv(_ r: WindowResult, _ wallSeconds: Double, _ stalls: Int) -> String {
         typealias F = TextFormatting
         var fields = [F.csvField(r.source), String(r.index), F.fixed(r.startSeconds, 3), F.fixed(r.endSeconds, 3),
                       clock == .wall ? F.wallClock(wallSeconds) : "", r.label ?? "", r.confidence.map { F.fixed($0, 4) } ?? "",
                       r.rawLabel ?? "", r.rawConfidence.map { F.fixed($0, 4) } ?? "", F.fixed(r.levelDBFS, 1),
-                      r.isPartial ? "1" : "0", String(r.gaps), String(r.stalls)]
+                      r.isPartial ? "1" : "0", String(r.gaps), String(stalls)]
         if loudness {
             let l = r.loudness
             fields += [l?.momentaryLUFS, l?.shortTermLUFS, l?.truePeakDBTP, l?.integratedLUFS, l?.rangeLU].map { Self.level($0 ?? -.infinity, "") }
