@@ -43,8 +43,11 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RUNS = os.path.join(os.path.dirname(HERE), "runs", "fusion")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common import paths  # noqa: E402
+
+RUNS = os.path.join(paths.RUNS, "fusion")
 GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
 FLOOR = 1e-7
 
