@@ -144,7 +144,7 @@ def talk_clips():
     clips = []
     for r in rows:
         name = r[1] + "__" + os.path.splitext(os.path.basename(r[0]))[0]
-        held_out = int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1  # train_head.py's eval half
+        held_out = int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1  # training/musicnn/train_head.py's eval half
         if r[1] == "speech" and held_out:
             clips.append(os.path.join(base, r[0]))
     return clips

@@ -2,7 +2,7 @@
 
 For every file of GTZAN train and valid (../shared/data/gtzan-audio), the real-world
 songs (validation only) and all the real non-music clips (fit_fusion.py scores
-only the half that train_head.py does not fit on), runs
+only the half that training/musicnn/train_head.py does not fit on), runs
 
     genre-stream features FILE -o NAME.npy --model MODEL --outputs OUTPUT --level [--hop-seconds H]
 
@@ -11,7 +11,7 @@ the window's level (dBFS), then the output's values. Only whole windows are
 written. With --silence-mask it also runs the model as a stream
 (`genre-stream --output jsonl --smooth off`) and writes <name>.silent.npy, one
 bool per window: the engine's silence and dead-air test, which `features` does
-not apply, so that fit_fusion.py drops exactly the windows evaluate_binary.py does
+not apply, so that fit_fusion.py drops exactly the windows training/evaluation/evaluate_binary.py does
 (and checks that both runs gave the same probabilities).
 Names are backbone_features.py's (`blues.00029`, `speech__<stem>`, `rock__<stem>`);
 files already written are skipped, so an interrupted run resumes.

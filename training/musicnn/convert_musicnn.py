@@ -241,7 +241,7 @@ def check_patches():
 
 def write_parity(base, inputs_engine, expected, meta):
     """Writes BASE-inputs.f32 [K, 96, 187] and BASE-<name>.f32 per output, and BASE.json
-    in the form `gsm_network.py --parity` reads."""
+    in the form `training/common/gsm_network.py --parity` reads."""
     inputs_engine.astype("<f4").tofile(base + "-inputs.f32")
     stem = os.path.basename(base)
     desc = {"inputs": {"file": stem + "-inputs.f32", "dtype": "float32 little-endian",

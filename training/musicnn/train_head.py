@@ -139,7 +139,7 @@ def main():
     p.add_argument("--train-variants", default="clean,phase,u8_8k,tel,r11k,mp3_32,ogg_q0,gain_eq,noise,reverb")
     p.add_argument("--export", default=None)
     p.add_argument("--export-train-only", default=None,
-                   help="also write the head fitted on train only (for benchmarks on valid, e.g. radio_benchmark.py)")
+                   help="also write the head fitted on train only (for benchmarks on valid, e.g. training/evaluation/radio_benchmark.py)")
     args = p.parse_args()
     names = tag_names()
     X, y = datasets(args.train_variants.split(","))
