@@ -3,7 +3,7 @@
 Stream seeds are small valid inputs of every container and codec StdinSource reads
 (several longer than its 512-byte minimum buffer, so refills happen); model seeds are
 valid models of a few shapes. Version-2 model seeds (a graph of named nodes and
-named outputs, Weights/FORMAT.md) are written by training/gsm_format.py's `write_gsm`;
+named outputs, Weights/FORMAT.md) are written by training/common/gsm_format.py's `write_gsm`;
 the version-1 seeds (a layer list and labels), which the loader still reads, by the
 small version-1 writer below, as they were first written. Each file stays under
 10 KB so that libFuzzer mutates them quickly (scripts/fuzz.sh: -max_len=16384).
@@ -18,14 +18,14 @@ import math
 import os
 import struct
 import sys
-import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "training"))
+sys.path.insert(0, ROOT)  # the `training` package
 
 import numpy as np  # noqa: E402
 
-from gsm_format import GENRES, pack_gsm, tensors_for_layers, tensors_for_nodes, write_gsm, write_gsm_fused  # noqa: E402
+from training.common.gsm_format import (GENRES, frame_gsm, pack_gsm, tensors_for_layers, tensors_for_nodes,  # noqa: E402
+                                        write_gsm, write_gsm_fused)
 
 STREAM = os.path.join(ROOT, "Fuzz", "corpus", "stream")
 MODEL = os.path.join(ROOT, "Fuzz", "corpus", "model")
@@ -370,12 +370,9 @@ def repack(path, edit):
         raw = f.read()
     version, header_length = struct.unpack("<II", raw[4:12])
     header = edit(raw[16:16 + header_length])
-    new_length = len(header)
-    data_start = (16 + new_length + 63) // 64 * 64
     old_start = (16 + header_length + 63) // 64 * 64
-    body = header + b"\0" * (data_start - 16 - new_length) + raw[old_start:]
     with open(path, "wb") as f:
-        f.write(b"GSTM" + struct.pack("<III", version, new_length, zlib.crc32(body) & 0xFFFFFFFF) + body)
+        f.write(frame_gsm(version, header, raw[old_start:]))
 
 
 def compact(header):

@@ -18,7 +18,7 @@ on a busy, shared machine. Both sides are single-threaded.
 own TensorFlow graph with its checkpoint (TensorFlow 2.15, one thread) on the
 same windows, and musicnn's whole extractor (librosa + TensorFlow) against the
 binary end to end. It needs the conversion environment
-(training/requirements-convert.txt), so run it with that interpreter; nothing
+(training/musicnn/requirements-convert.txt), so run it with that interpreter; nothing
 else in the project needs TensorFlow.
 
 Usage: python3 benchmarks/peers.py [--minutes 10] [--binary .build/release/genre-stream]
@@ -42,7 +42,7 @@ import soundfile  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BACKBONE = os.path.join(ROOT, "Weights", "msd-musicnn.gsm")
-sys.path.insert(0, os.path.join(ROOT, "training"))
+sys.path.insert(0, ROOT)  # the `training` package
 
 
 def child_cpu():
@@ -127,7 +127,7 @@ def musicnn_main(argv):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import librosa
     import tensorflow as tf
-    from convert_musicnn import build_tf_graph
+    from training.musicnn.convert_musicnn import build_tf_graph
     sess, x, is_training, outputs = build_tf_graph(threads=1)
     print(f"peers musicnn: TensorFlow {tf.__version__} (1 thread) vs genre-stream --model Weights/msd-musicnn.gsm; CPU {cpu_name()}")
     stereo, clip_rate = looped_clip(args.clip, args.minutes)
@@ -174,7 +174,7 @@ def main():
     if sys.argv[1:2] == ["musicnn"]:
         return musicnn_main(sys.argv[2:])
     import torch
-    from gsm_network import load_network
+    from training.common.gsm_network import load_network
     torch.set_num_threads(1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10, help="length of the audio for the end-to-end runs")

@@ -1,7 +1,7 @@
 """Writes the msd-musicnn fixtures: TensorFlow parity data and a librosa frontend reference.
 
 Run with the conversion environment (TensorFlow 2.15 and musicnn 0.1.0, see
-training/requirements-convert.txt), from anywhere:
+training/musicnn/requirements-convert.txt), from anywhere:
     /work/venvs/tf/bin/python scripts/make_musicnn_fixtures.py
 The engine's tests need none of it: only the files written here.
 
@@ -41,8 +41,8 @@ import numpy as np  # noqa: E402
 import soundfile  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "training"))
-from convert_musicnn import FRAMES, N_MELS, build_tf_graph, run_tf, write_parity  # noqa: E402
+sys.path.insert(0, ROOT)  # the `training` package
+from training.musicnn.convert_musicnn import FRAMES, N_MELS, build_tf_graph, run_tf, write_parity  # noqa: E402
 
 OUT = os.path.join(ROOT, "Tests", "EngineTests", "Fixtures")
 CLIP = os.path.join(ROOT, "demo", "vibe_ace-kevin_macleod.ogg")

@@ -10,7 +10,7 @@ FFT, no padding), tf.abs, tf.signal.linear_to_mel_weight_matrix (64 bands,
 MelFrontend with the settings of frontend-yamnet.json and compares.
 
 Usage: training/runs/<venv>/bin/python scripts/make_yamnet_frontend_fixture.py
-       (the environment of training/requirements-convert.txt: tensorflow-cpu 2.15.1,
+       (the environment of training/musicnn/requirements-convert.txt: tensorflow-cpu 2.15.1,
        numpy 1.26.4, librosa 0.10.2, soundfile)
 Outputs in Tests/EngineTests/Fixtures/:
   frontend-yamnet-input.f32  float32 LE mono samples at 16000 Hz

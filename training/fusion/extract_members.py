@@ -2,7 +2,7 @@
 
 For every file of GTZAN train and valid (../shared/data/gtzan-audio), the real-world
 songs (validation only) and all the real non-music clips (fit_fusion.py scores
-only the half that train_head.py does not fit on), runs
+only the half that training/musicnn/train_head.py does not fit on), runs
 
     genre-stream features FILE -o NAME.npy --model MODEL --outputs OUTPUT --level [--hop-seconds H]
 
@@ -11,7 +11,7 @@ the window's level (dBFS), then the output's values. Only whole windows are
 written. With --silence-mask it also runs the model as a stream
 (`genre-stream --output jsonl --smooth off`) and writes <name>.silent.npy, one
 bool per window: the engine's silence and dead-air test, which `features` does
-not apply, so that fit_fusion.py drops exactly the windows evaluate_binary.py does
+not apply, so that fit_fusion.py drops exactly the windows training/evaluation/evaluate_binary.py does
 (and checks that both runs gave the same probabilities).
 Names are backbone_features.py's (`blues.00029`, `speech__<stem>`, `rock__<stem>`);
 files already written are skipped, so an interrupted run resumes.
@@ -30,12 +30,11 @@ from multiprocessing import Pool
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TRAINING = os.path.dirname(HERE)
-ROOT = os.path.dirname(TRAINING)
-sys.path.insert(0, TRAINING)
-from backbone_features import DATA, files_of  # noqa: E402
-from gsm_format import read_gsm  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import read_gsm  # noqa: E402
+from training.common.paths import BINARY, DATA, RUNS  # noqa: E402
+from training.musicnn.backbone_features import files_of  # noqa: E402
 
 SETS = ["train", "valid", "realworld", "nonmusic", "demo"]
 # evaluate_binary.py scores the LibriSpeech demo clip with the held-out non-music.
@@ -100,10 +99,10 @@ def main():
     p.add_argument("--silence-mask", action="store_true")
     p.add_argument("--degrade", default=None, choices=[None, "u8_8k"])
     p.add_argument("--sets", default=",".join(SETS))
-    p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    p.add_argument("--binary", default=BINARY)
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
-    base = os.path.join(TRAINING, "runs", "fusion", args.member)
+    base = os.path.join(RUNS, "fusion", args.member)
     os.makedirs(base, exist_ok=True)
     header, _ = read_gsm(args.model)
     frontend = header["frontend"]

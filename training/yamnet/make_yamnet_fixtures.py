@@ -6,7 +6,7 @@ Run after training/yamnet/convert_yamnet.py, with its environment
 The engine's tests need none of it: only the files written here.
 
 (a) Float parity: the float reference (Weights/yamnet.gsm through
-    training/gsm_network.py) on 4 windows in the engine's layout [64 mel, 96
+    training/common/gsm_network.py) on 4 windows in the engine's layout [64 mel, 96
     frames]: 2 seeded uniform windows over the input clamp's range and 2 real
     log-mel patches (numpy frontend, float, not quantized) of the CC-licensed demo
     clips. The engine must match it to float rounding.
@@ -38,18 +38,16 @@ import numpy as np  # noqa: E402
 import onnxruntime  # noqa: E402
 import torch  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "training"))
-sys.path.insert(0, HERE)
-import yamnet_frontend as fe  # noqa: E402
-from convert_yamnet import (GENRE_CLASSES, RELATED_CLASSES, TARGETS, agreement, load_onnx,  # noqa: E402
-                            ort_session, run_int8, run_torch, walk, wheel_files)
-from gsm_network import load_network  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_network import load_network  # noqa: E402
+from training.common.paths import DATA, FIXTURES, WEIGHTS  # noqa: E402
+from training.yamnet import yamnet_frontend as fe  # noqa: E402
+from training.yamnet.convert_yamnet import (GENRE_CLASSES, RELATED_CLASSES, TARGETS, agreement,  # noqa: E402
+                                            load_onnx, ort_session, run_int8, run_torch, walk, wheel_files)
 
-OUT = os.path.join(REPO, "Tests", "EngineTests", "Fixtures")
-MODEL = os.path.join(REPO, "Weights", "yamnet.gsm")
-DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
+OUT = FIXTURES
+MODEL = os.path.join(WEIGHTS, "yamnet.gsm")
 SEED = 20260301
 PARITY_CLIPS = [("demo/vibe_ace-kevin_macleod.ogg", 20.0), ("demo/hungarian_dance_5-us_army_strings.ogg", 30.0)]
 SPEECH_CLIPS = [("demo/speech-librispeech_198-209-0000.ogg", 24),           # CC BY 4.0
@@ -95,7 +93,7 @@ def parity(network, layers, command):
                                       "range; `tags` is their sigmoid)",
                             "embedding": "the model file's output `embedding`: the global average of layer14_pw, "
                                          "clamped to its uint8 range"},
-        "reference": "training/gsm_network.py (PyTorch float32) on Weights/yamnet.gsm",
+        "reference": "training/common/gsm_network.py (PyTorch float32) on Weights/yamnet.gsm",
         "sources": sources,
         "torch": torch.__version__,
         "made_by": command,

@@ -1,17 +1,17 @@
 """The genre head on the msd-musicnn backbone: fitted on the engine's own embeddings.
 
-Reads training/runs/emb (training/backbone_features.py: per window, level, the
+Reads training/runs/emb (training/musicnn/backbone_features.py: per window, level, the
 200-value embedding and the 50 tag logits, computed by the binary), fits heads on
 train (+ the fit half of the real non-music clips + the synthetic clips), scores
 them on valid (and the other half of the non-music clips), and with --export
 refits the chosen one on train+valid(+all non-music) and writes a model file:
 musicnn's graph plus the head, whose `genre` output has the ten genres and the
-labels `speech` and `other`.
+labels `speech` and `other`. The head itself is head.py's `Head`.
 
 Classes: the ten GTZAN genres, speech, other (noise, tones, hum, dead air).
 Windows below the engine's silence level (-60 dBFS) are left out: the engine
 labels them `silence` without running the network.
-Usage: python3 training/train_head.py [--export Weights/genre-musicnn.gsm]
+Usage: python3 training/musicnn/train_head.py [--export Weights/genre-musicnn.gsm]
 """
 import argparse
 import hashlib
@@ -21,18 +21,15 @@ import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-EMB = os.path.join(HERE, "runs", "emb")
-GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
-CLASSES = GENRES + ["speech", "other"]
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import read_gsm  # noqa: E402
+from training.common.paths import RUNS, WEIGHTS  # noqa: E402
+from training.musicnn.export_head import export  # noqa: E402
+from training.musicnn.head import CLASSES, GENRES, Head  # noqa: E402
+
+EMB = os.path.join(RUNS, "emb")
 SILENCE_DB = -60.0
-# MSD tags that name a genre: the backbone's own knowledge of commercial music.
-TAG_PRIOR = {"blues": ["blues"], "country": ["country"], "hiphop": ["Hip-Hop", "rnb"], "jazz": ["jazz"],
-             "metal": ["metal", "heavy metal"], "pop": ["pop", "indie pop"],
-             "rock": ["rock", "classic rock", "hard rock", "alternative rock"], "disco": ["dance", "funk"],
-             "classical": [], "reggae": []}
 
 
 def label_of(set_name, name):
@@ -80,72 +77,6 @@ def audible(data):
     return X[m], y[m], t[m], lv[m]
 
 
-class Head:
-    """Standardisation, then one linear layer (multinomial logistic regression) or a
-    small MLP, trained with class-balanced weights, optional mixup and a fixed
-    tag-name prior added to the genre logits."""
-
-    def __init__(self, hidden=0, l2=1e-3, prior=0.0, mixup=0.0, epochs=60, seed=0, prior_in_training=False):
-        """prior: weight of the tag-name prior added to the genre logits. Added after
-        training (the default), it is knowledge the 226 GTZAN tracks cannot outvote;
-        inside training the fit learns to cancel it."""
-        self.hidden, self.l2, self.prior, self.mixup, self.epochs, self.seed = hidden, l2, prior, mixup, epochs, seed
-        self.prior_in_training = prior_in_training
-
-    def prior_matrix(self, tag_names):
-        P = np.zeros((50, len(CLASSES)), np.float32)
-        for g, tags in TAG_PRIOR.items():
-            for tag in tags:
-                P[tag_names.index(tag), CLASSES.index(g)] = 1.0 / len(tags)
-        return P
-
-    def fit(self, X, y, tag_names):
-        import torch
-        torch.manual_seed(self.seed)
-        self.mean, self.std = X.mean(0), X.std(0) + 1e-6
-        Xs = torch.tensor((X - self.mean) / self.std, dtype=torch.float32)
-        Y = torch.tensor(y)
-        counts = np.bincount(y, minlength=len(CLASSES)).astype(np.float64)
-        weights = torch.tensor(np.where(counts > 0, len(y) / (len(CLASSES) * np.maximum(counts, 1)), 0), dtype=torch.float32)
-        d = X.shape[1]
-        layers = [torch.nn.Linear(d, self.hidden), torch.nn.ReLU(), torch.nn.Dropout(0.3),
-                  torch.nn.Linear(self.hidden, len(CLASSES))] if self.hidden else [torch.nn.Linear(d, len(CLASSES))]
-        self.net = torch.nn.Sequential(*layers)
-        P = torch.tensor(self.prior_matrix(tag_names))
-        raw_tags = torch.tensor(X[:, 200:250], dtype=torch.float32)
-        opt = torch.optim.AdamW(self.net.parameters(), lr=3e-3, weight_decay=self.l2)
-        n, batch = len(y), 256
-        rng = np.random.default_rng(self.seed)
-        for epoch in range(self.epochs):
-            self.net.train()
-            order = torch.tensor(rng.permutation(n))
-            for s in range(0, n, batch):
-                idx = order[s:s + batch]
-                xb, yb, tb = Xs[idx], Y[idx], raw_tags[idx]
-                onehot = torch.nn.functional.one_hot(yb, len(CLASSES)).float()
-                if self.mixup > 0:
-                    lam = float(rng.beta(self.mixup, self.mixup))
-                    perm = torch.randperm(len(idx))
-                    xb = lam * xb + (1 - lam) * xb[perm]
-                    tb = lam * tb + (1 - lam) * tb[perm]
-                    onehot = lam * onehot + (1 - lam) * onehot[perm]
-                logits = self.net(xb) + (self.prior if self.prior_in_training else 0.0) * (tb @ P)
-                loss = -(onehot * torch.log_softmax(logits, 1) * weights).sum(1).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        self.net.eval()
-        self.P = P
-        return self
-
-    def log_proba(self, X):
-        import torch
-        with torch.no_grad():
-            Xs = torch.tensor((X - self.mean) / self.std, dtype=torch.float32)
-            logits = self.net(Xs) + self.prior * (torch.tensor(X[:, 200:250], dtype=torch.float32) @ self.P)
-            return torch.log_softmax(logits, 1).numpy()
-
-
 def scores(head, data, genre_only=True):
     """Window, track (mean log-probability over the track's windows) and balanced track accuracy."""
     X, y, t, _ = data
@@ -182,8 +113,7 @@ def nonmusic_scores(head, data):
 
 
 def tag_names():
-    from gsm_format import read_gsm
-    header, _ = read_gsm(os.path.join(ROOT, "Weights", "msd-musicnn.gsm"))
+    header, _ = read_gsm(os.path.join(WEIGHTS, "msd-musicnn.gsm"))
     return next(o for o in header["outputs"] if o["name"] == "tags")["labels"]
 
 
@@ -209,7 +139,7 @@ def main():
     p.add_argument("--train-variants", default="clean,phase,u8_8k,tel,r11k,mp3_32,ogg_q0,gain_eq,noise,reverb")
     p.add_argument("--export", default=None)
     p.add_argument("--export-train-only", default=None,
-                   help="also write the head fitted on train only (for benchmarks on valid, e.g. radio_benchmark.py)")
+                   help="also write the head fitted on train only (for benchmarks on valid, e.g. training/evaluation/radio_benchmark.py)")
     args = p.parse_args()
     names = tag_names()
     X, y = datasets(args.train_variants.split(","))
@@ -234,15 +164,13 @@ def main():
               f"window {r['valid']['u8_8k']['window']:.3f}; tel {r['valid']['tel']['track']:.3f}; "
               f"realworld track {r['realworld'].get('track', float('nan')):.3f} ({r['realworld'].get('tracks', 0)}); "
               f"non-music not given a genre {r['nonmusic'].get('not_given_a_genre', float('nan')):.3f}", flush=True)
-    os.makedirs(os.path.join(HERE, "runs"), exist_ok=True)
-    with open(os.path.join(HERE, "runs", "head_results.json"), "w") as f:
+    os.makedirs(RUNS, exist_ok=True)
+    with open(os.path.join(RUNS, "head_results.json"), "w") as f:
         json.dump(results, f, indent=1)
     if args.export_train_only:
-        from export_head import export
         export(Head(epochs=args.epochs, **settings[0]).fit(X, y, names), args.export_train_only, results[0],
                settings[0], " ".join(sys.argv))
     if args.export:
-        from export_head import export
         s = settings[0]
         Xa, ya = datasets(args.train_variants.split(","), fit_valid=True)
         head = Head(epochs=args.epochs, **s).fit(Xa, ya, names)

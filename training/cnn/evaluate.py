@@ -8,13 +8,13 @@ Subcommands (the first argument; `mel` when none is given):
   audio   files through the built `genre-stream` binary (--output jsonl): the same
           figures from the engine's own frontend and network. Labels come from each
           file's parent directory name (gtzan-audio/<split>/<genre>/<id>.ogg).
-  stream  the simulated radio (training/stream_benchmark.py): valid audio tracks back
+  stream  the simulated radio (training/evaluation/stream_benchmark.py): valid audio tracks back
           to back through the binary; raw vs smoothed window accuracy and the delay
           before the label follows a genre change, per --smooth-seconds.
 
 Examples (from the repository root):
-  python3 training/evaluate.py mel --model Weights/genre-cnn.gsm --split valid
-  python3 training/evaluate.py audio --binary .build/release/genre-stream ../shared/data/gtzan-audio/valid
+  python3 training/cnn/evaluate.py mel --model Weights/genre-cnn.gsm --split valid
+  python3 training/cnn/evaluate.py audio --binary .build/release/genre-stream ../shared/data/gtzan-audio/valid
 """
 import argparse
 import json
@@ -27,15 +27,14 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gsm_format import genre_labels  # noqa: E402
-from gsm_network import load_network  # noqa: E402
-from mel_data import DEFAULT_NPZ, engine_standardize, load_split, track_windows  # noqa: E402
-from metrics import scores  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-README = os.path.join(REPO, "Weights", "README.md")
-BEGIN, END = "<!-- evaluate:{}:begin -->", "<!-- evaluate:{}:end -->"
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.cnn.mel_data import DEFAULT_NPZ, engine_standardize, load_split, track_windows  # noqa: E402
+from training.cnn.metrics import scores  # noqa: E402
+from training.common.gsm_format import genre_labels  # noqa: E402
+from training.common.gsm_network import load_network  # noqa: E402
+from training.common.model_card import README, write_section  # noqa: E402
+from training.common.paths import BINARY, REPO, WEIGHTS  # noqa: E402
 
 
 @torch.no_grad()
@@ -101,21 +100,9 @@ def report(s, genres, title, command):
     return "\n".join(lines)
 
 
-def write_section(readme, key, text):
-    """Replaces the text between this subcommand's markers in the model card (appends them if absent)."""
-    begin, end = BEGIN.format(key), END.format(key)
-    block = f"{begin}\n{text}\n{end}"
-    old = open(readme).read() if os.path.exists(readme) else ""
-    if begin in old and end in old:
-        new = old[:old.index(begin)] + block + old[old.index(end) + len(end):]
-    else:
-        new = old.rstrip("\n") + ("\n\n" if old else "") + block + "\n"
-    with open(readme, "w") as f:
-        f.write(new)
-
 
 def print_and_record(args, s, genres, title):
-    command = "python3 training/evaluate.py " + shlex.join(sys.argv[1:])
+    command = "python3 training/cnn/evaluate.py " + shlex.join(sys.argv[1:])
     text = report(s, genres, title, command)
     print(text)
     if args.png:
@@ -190,7 +177,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--model", default=os.path.join(REPO, "Weights", "genre-cnn.gsm"))
+    common.add_argument("--model", default=os.path.join(WEIGHTS, "genre-cnn.gsm"))
     common.add_argument("--readme", default=README, help="model card to update; empty string to skip")
     common.add_argument("--png", default=None, help="confusion-matrix PNG to write")
     common.add_argument("--json", default=None, help="also write the figures as JSON here")
@@ -205,12 +192,12 @@ def parse_args(argv):
     mel.add_argument("--section", default="mel")
     audio = sub.add_parser("audio", parents=[common], help="score audio files through the genre-stream binary")
     audio.add_argument("inputs", nargs="+", help="audio files or directories <genre>/<file>")
-    audio.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "genre-stream"))
+    audio.add_argument("--binary", default=BINARY)
     audio.add_argument("--section", default="audio")
-    sub.add_parser("stream", help="smoother benchmark on a simulated radio (see training/stream_benchmark.py --help)")
+    sub.add_parser("stream", help="smoother benchmark on a simulated radio (see training/evaluation/stream_benchmark.py --help)")
     args = p.parse_args(argv)
     if args.command == "mel" and args.png is None:
-        args.png = os.path.join(REPO, "Weights", "confusion.png")
+        args.png = os.path.join(WEIGHTS, "confusion.png")
     return args
 
 
@@ -218,8 +205,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "stream":
         # Its own options; it records its table in the model card like the others.
-        import stream_benchmark
-        sys.argv = [os.path.join("training", "stream_benchmark.py")] + list(argv[1:]) + ["--card"]
+        from training.evaluation import stream_benchmark
+        sys.argv = [os.path.join("training", "evaluation", "stream_benchmark.py")] + list(argv[1:]) + ["--card"]
         return stream_benchmark.main()
     args = parse_args(argv)
     if args.command == "mel":

@@ -3,7 +3,7 @@
 Batch-norm is folded into the preceding conv (the engine has no BN op), the
 layer list is written in FORMAT.md's words, and the written file is read back
 and checked against the checkpoint's own network before anything is reported.
-Usage: python3 training/export_model.py CHECKPOINT.pt [--gsm OUT.gsm] [--onnx OUT.onnx]
+Usage: python3 training/cnn/export_model.py CHECKPOINT.pt [--gsm OUT.gsm] [--onnx OUT.onnx]
 """
 import argparse
 import datetime
@@ -16,12 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gsm_format import DEFAULT_FRONTEND, tensors_for_layers, write_gsm  # noqa: E402
-from gsm_network import load_network  # noqa: E402
-from model import GenreCNN, count_mflop, count_params  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.cnn.model import GenreCNN, count_mflop, count_params  # noqa: E402
+from training.common.gsm_format import DEFAULT_FRONTEND, tensors_for_layers, write_gsm  # noqa: E402
+from training.common.gsm_network import load_network  # noqa: E402
+from training.common.paths import REPO  # noqa: E402
 
 
 def fold_bn(conv, bn):

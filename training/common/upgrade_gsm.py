@@ -3,14 +3,15 @@
 The graph, outputs and frontend are the version-2 form that the version-1 header
 describes (`gsm_format.header_v1_to_v2`); tensors, their order and the metadata are
 kept, so the network's outputs are bit-identical. A version-2 file is left alone.
-Usage: python3 training/upgrade_gsm.py IN.gsm [OUT.gsm]   (OUT defaults to IN)
+Usage: python3 training/common/upgrade_gsm.py IN.gsm [OUT.gsm]   (OUT defaults to IN)
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gsm_format import header_v1_to_v2, read_gsm, read_gsm_version, write_gsm  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import header_v1_to_v2, read_gsm, read_gsm_version, write_gsm  # noqa: E402
 
 
 def main():

@@ -10,7 +10,7 @@ Writes, next to each other in --out-dir (default Tests/EngineTests/Fixtures):
   parity-<stem>-inputs.f32   little-endian float32 [K, n_mels, frames] dB, before clamp/standardise
   parity-<stem>-probs.f32    little-endian float32 [K, labels]
   parity-<stem>.json         shapes, sources and the settings used
-Usage: python3 training/make_parity_fixture.py MODEL.gsm [--npz PATH] [--out-dir DIR]
+Usage: python3 training/cnn/make_parity_fixture.py MODEL.gsm [--npz PATH] [--out-dir DIR]
 """
 import argparse
 import json
@@ -20,12 +20,12 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gsm_format import genre_labels  # noqa: E402
-from gsm_network import load_network  # noqa: E402
-from mel_data import DEFAULT_NPZ, engine_standardize, load_split  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.cnn.mel_data import DEFAULT_NPZ, engine_standardize, load_split  # noqa: E402
+from training.common.gsm_format import genre_labels  # noqa: E402
+from training.common.gsm_network import load_network  # noqa: E402
+from training.common.paths import FIXTURES, REPO  # noqa: E402
 # (track id, first column): different genres, starts away from the track edges.
 REAL_CROPS = [("blues.00001", 100), ("classical.00000", 200), ("metal.00001", 17)]
 SEED = 20251121
@@ -48,7 +48,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model")
     p.add_argument("--npz", default=os.path.join(REPO, DEFAULT_NPZ))
-    p.add_argument("--out-dir", default=os.path.join(REPO, "Tests", "EngineTests", "Fixtures"))
+    p.add_argument("--out-dir", default=FIXTURES)
     args = p.parse_args()
     header, network = load_network(args.model)
     fe = header["frontend"]
@@ -76,7 +76,7 @@ def main():
         "standardize_eps": fe["standardize_eps"],
         "sources": sources,
         "argmax": [labels[i] for i in probs.argmax(axis=1)],
-        "made_by": "python3 training/make_parity_fixture.py " + " ".join(sys.argv[1:]),
+        "made_by": "python3 training/cnn/make_parity_fixture.py " + " ".join(sys.argv[1:]),
     }
     with open(base + ".json", "w") as f:
         json.dump(meta, f, indent=1)

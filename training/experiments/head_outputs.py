@@ -1,17 +1,19 @@
 """Another musicnn genre head as a fusion member, without running the backbone again.
 
-fit_fusion.py reads the primary member's per-window genre probabilities from
-training/runs/fusion/<folder> (extract_members.py writes them through the binary).
-To compare heads inside the fusion, this fits a head with train_head.py's own
-`Head` on train (+ the fit half of the non-music clips + the synthetic ones, as
-train_head.py does) and writes its probabilities for the backbone's windows that
-backbone_features.py cached (training/runs/emb: the binary's embeddings and tag
-logits of the same windows), in extract_members.py's layout, with the silence
-masks of the `musicnn` folder (they depend on the audio, not the head).
+training/fusion/fit_fusion.py reads the primary member's per-window genre probabilities
+from training/runs/fusion/<folder> (training/fusion/extract_members.py writes them
+through the binary). To compare heads inside the fusion, this fits a head
+(training/musicnn/head.py's `Head`) on train (+ the fit half of the non-music clips +
+the synthetic ones, as training/musicnn/train_head.py does) and writes its
+probabilities for the backbone's windows that training/musicnn/backbone_features.py
+cached (training/runs/emb: the binary's embeddings and tag logits of the same
+windows), in extract_members.py's layout, with the silence masks of the `musicnn`
+folder (they depend on the audio, not the head).
 The head chosen this way is then exported by train_head.py and measured through
-the binary like any other.
+the binary like any other. An experiment: none of the heads tried this way beat the
+shipped one on both valid and the real-world songs (Weights/genre-fusion.md).
 
-Usage: python3 training/fusion/head_outputs.py --folder musicnn-mlp --hidden 256 --mixup 0.4
+Usage: python3 training/experiments/head_outputs.py --folder musicnn-mlp --hidden 256 --mixup 0.4
 """
 import argparse
 import json
@@ -21,12 +23,13 @@ import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TRAINING = os.path.dirname(HERE)
-sys.path.insert(0, TRAINING)
-import train_head  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common import paths  # noqa: E402
+from training.musicnn import train_head  # noqa: E402
+from training.musicnn.head import Head  # noqa: E402
 
-RUNS = os.path.join(TRAINING, "runs", "fusion")
+RUNS = os.path.join(paths.RUNS, "fusion")
 SETS = ["train", "valid", "realworld", "nonmusic"]
 
 
@@ -43,11 +46,11 @@ def main():
     args = p.parse_args()
     settings = dict(hidden=args.hidden, l2=args.l2, prior=args.prior, mixup=args.mixup)
     X, y = train_head.datasets(args.train_variants.split(","))
-    head = train_head.Head(epochs=args.epochs, **settings).fit(X, y, train_head.tag_names())
+    head = Head(epochs=args.epochs, **settings).fit(X, y, train_head.tag_names())
     base, masks = os.path.join(RUNS, args.folder), os.path.join(RUNS, args.masks)
     with open(os.path.join(masks, "meta.json")) as f:
         meta = json.load(f)
-    meta.update(model=f"train_head.Head({settings}), train variants {args.train_variants}", head=settings)
+    meta.update(model=f"head.Head({settings}), train variants {args.train_variants}", head=settings)
     os.makedirs(base, exist_ok=True)
     with open(os.path.join(base, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)

@@ -8,10 +8,10 @@ stream, pipes it into `genre-stream --output jsonl` as raw float PCM, and report
 - the mean delay, in windows, before each label follows a change of genre.
 A window's true genre is the genre of the track under its midpoint.
 With --smooth-seconds it runs one pass per time constant, to tune the smoother
-(training/radio_benchmark.py is the realistic stream: songs of minutes, talk between them).
+(training/evaluation/radio_benchmark.py is the realistic stream: songs of minutes, talk between them).
 
 Usage:
-  python3 training/stream_benchmark.py [--audio DIR] [--binary PATH] [--model GSM]
+  python3 training/evaluation/stream_benchmark.py [--audio DIR] [--binary PATH] [--model GSM]
       [--smooth-seconds 6,30,60] [--seed 0]
 """
 import argparse
@@ -23,8 +23,11 @@ import sys
 import numpy as np
 import soundfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.model_card import README, write_section  # noqa: E402
+from training.common.paths import BINARY, DATA, REPO  # noqa: E402
+
 RATE = 22050
 
 
@@ -100,7 +103,7 @@ def benchmark(audio_dir, binary, model=None, switch_probabilities=(60.0,), seed=
     tracks = load_tracks(audio_dir, seed)
     stream, bounds = build_stream(tracks)
     changes = sum(1 for a, b in zip(bounds, bounds[1:]) if a[2] != b[2])
-    description = (f"{len(tracks)} tracks of {os.path.relpath(audio_dir, ROOT)} back to back in a seeded random order "
+    description = (f"{len(tracks)} tracks of {os.path.relpath(audio_dir, REPO)} back to back in a seeded random order "
                    f"(seed {seed}): {stream.size / RATE / 60:.1f} min, {changes} genre changes")
     log("stream: " + description)
     log(HEADER)
@@ -125,8 +128,8 @@ def format_row(s):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--audio", default=os.path.join(ROOT, "..", "shared", "data", "gtzan-audio", "valid"))
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    parser.add_argument("--audio", default=os.path.join(DATA, "gtzan-audio", "valid"))
+    parser.add_argument("--binary", default=BINARY)
     parser.add_argument("--model", help="model file (default: the binary's built-in model)")
     parser.add_argument("--smooth-seconds", default="60",
                         help="comma-separated values of --smooth-seconds to compare")
@@ -139,8 +142,7 @@ def main():
     probabilities = [float(v) for v in args.smooth_seconds.split(",")]
     description, rows = benchmark(args.audio, args.binary, args.model, probabilities, args.seed)
     if args.card:
-        from evaluate import README, write_section
-        command = "python3 training/stream_benchmark.py " + " ".join(sys.argv[1:])
+        command = "python3 training/evaluation/stream_benchmark.py " + " ".join(sys.argv[1:])
         text = "\n".join([
             f"Simulated radio: {description}. Windows are scored against the genre of the track under their",
             "midpoint; delay is the mean number of windows after a genre change before the label follows",

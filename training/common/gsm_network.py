@@ -6,10 +6,10 @@ from it, so they describe the file the engine loads rather than a training-time
 or TensorFlow module. Version-1 files run as the version-2 graph they describe.
 
 As a script it checks a model file against a parity description (the JSON that
-training/convert_musicnn.py and scripts/make_musicnn_fixtures.py write: an inputs
+training/musicnn/convert_musicnn.py and scripts/make_musicnn_fixtures.py write: an inputs
 file [K, n_mels, frames] fed to the network as they are, and expected values per
 output name):
-  python3 training/gsm_network.py MODEL.gsm --parity PARITY.json [--tolerance 1e-5]
+  python3 training/common/gsm_network.py MODEL.gsm --parity PARITY.json [--tolerance 1e-5]
 """
 import argparse
 import json
@@ -21,7 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gsm_format import infer_shapes, input_shape, read_gsm
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import infer_shapes, input_shape, read_gsm  # noqa: E402
 
 
 class GraphNetwork(nn.Module):

@@ -19,12 +19,12 @@ variable is read from the session. Then, in FORMAT.md's words:
 - dropout (inference: identity) is left out, and so is the extractor's float16 cast
   of the mel spectrogram (the engine's frontend is float32 throughout).
 
-The written file is read back and run by training/gsm_network.py (PyTorch, with the
+The written file is read back and run by training/common/gsm_network.py (PyTorch, with the
 `--torch-python` interpreter, since TensorFlow's environment has no torch) on seeded
 random patches, and its tags and embedding compared with TensorFlow's.
 
-Needs training/requirements-convert.txt (TensorFlow 2.15, musicnn installed --no-deps).
-Usage: /work/venvs/tf/bin/python training/convert_musicnn.py [--out Weights/msd-musicnn.gsm]
+Needs training/musicnn/requirements-convert.txt (TensorFlow 2.15, musicnn installed --no-deps).
+Usage: /work/venvs/tf/bin/python training/musicnn/convert_musicnn.py [--out Weights/msd-musicnn.gsm]
        [--torch-python python3] [--tolerance 1e-5]
 """
 import argparse
@@ -40,10 +40,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from gsm_format import read_gsm, tensors_for_nodes, write_gsm  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import infer_shapes, read_gsm, tensors_for_nodes, write_gsm  # noqa: E402
+from training.common.paths import TRAINING, WEIGHTS  # noqa: E402
 
 MODEL = "MSD_musicnn"
 FRAMES, N_MELS = 187, 96
@@ -220,7 +220,6 @@ def engine_graph(var, eps):
 
 def mflop_per_window(nodes, tensors):
     """2 x multiply-adds of the convolutions and dense layers (as the small CNN's card counts)."""
-    from gsm_format import infer_shapes
     shapes, _ = infer_shapes(nodes, [1, N_MELS, FRAMES])
     macs = 0
     for n in nodes:
@@ -242,7 +241,7 @@ def check_patches():
 
 def write_parity(base, inputs_engine, expected, meta):
     """Writes BASE-inputs.f32 [K, 96, 187] and BASE-<name>.f32 per output, and BASE.json
-    in the form `gsm_network.py --parity` reads."""
+    in the form `training/common/gsm_network.py --parity` reads."""
     inputs_engine.astype("<f4").tofile(base + "-inputs.f32")
     stem = os.path.basename(base)
     desc = {"inputs": {"file": stem + "-inputs.f32", "dtype": "float32 little-endian",
@@ -262,7 +261,7 @@ def write_parity(base, inputs_engine, expected, meta):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=os.path.join(REPO, "Weights", "msd-musicnn.gsm"))
+    p.add_argument("--out", default=os.path.join(WEIGHTS, "msd-musicnn.gsm"))
     p.add_argument("--torch-python", default="python3",
                    help="interpreter with torch for the read-back check (empty: skip it)")
     p.add_argument("--tolerance", type=float, default=1e-5)
@@ -301,10 +300,10 @@ def main():
         "params": params,
         "tf_variables": f"{tf_params} (batch-norm moving statistics included; folded into affine nodes)",
         "mflop_per_window": f"{mflop:.1f}",
-        "conversion_command": ("python training/convert_musicnn.py " + shlex.join(sys.argv[1:])).strip()
+        "conversion_command": ("python training/musicnn/convert_musicnn.py " + shlex.join(sys.argv[1:])).strip()
                               + "   (python: the requirements-convert.txt environment)",
         "conversion_environment": f"tensorflow {tf.__version__}, numpy {np.__version__} "
-                                  "(training/requirements-convert.txt)",
+                                  "(training/musicnn/requirements-convert.txt)",
         "dropped": "the float16 cast of the mel spectrogram in musicnn's extractor (the engine's "
                    "frontend is float32; it changes the embedding by at most 3e-4); dropout "
                    "(identity at inference)",
@@ -331,7 +330,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         base = os.path.join(tmp, "check")
         write_parity(base, patches.transpose(0, 2, 1), expected, {"model": os.path.basename(args.out)})
-        subprocess.run([args.torch_python, os.path.join(HERE, "gsm_network.py"), args.out,
+        subprocess.run([args.torch_python, os.path.join(TRAINING, "common", "gsm_network.py"), args.out,
                         "--parity", base + ".json", "--tolerance", str(args.tolerance)], check=True)
 
 

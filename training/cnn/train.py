@@ -1,7 +1,7 @@
 """Trains the genre CNN from scratch on the decoded GTZAN mel set and exports it.
 
 One command, seeded, CPU only:
-    python3 training/train.py            # from the repository root
+    python3 training/cnn/train.py            # from the repository root
 writes training/runs/<run>/ (log, checkpoints) and, unless --no-export,
 Weights/genre-cnn.gsm and Weights/genre-cnn.onnx via export_model.py.
 
@@ -20,13 +20,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from augment import training_batch  # noqa: E402
-from mel_data import DEFAULT_NPZ, WINDOW_FRAMES, load_split  # noqa: E402
-from metrics import scores, window_log_probs  # noqa: E402
-from model import DEFAULT_ARCH, GenreCNN, check_budget  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.cnn.augment import training_batch  # noqa: E402
+from training.cnn.mel_data import DEFAULT_NPZ, WINDOW_FRAMES, load_split  # noqa: E402
+from training.cnn.metrics import scores, window_log_probs  # noqa: E402
+from training.cnn.model import DEFAULT_ARCH, GenreCNN, check_budget  # noqa: E402
+from training.common.paths import REPO, RUNS  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -87,7 +87,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     run = args.run or time.strftime("%Y%m%d-%H%M%S")
-    run_dir = os.path.join(REPO, "training", "runs", run)
+    run_dir = os.path.join(RUNS, run)
     os.makedirs(run_dir, exist_ok=True)
     log = open(os.path.join(run_dir, "log.jsonl"), "a")
 
@@ -141,7 +141,7 @@ def main(argv=None):
             loss_sum, loss_n = 0.0, 0
             meta = {"arch": args.arch, "classes": classes, "genres": train.genres, "step": step,
                     "valid": s, "args": vars(args), "elapsed_s": elapsed,
-                    "command": "python3 training/train.py " + shlex.join(sys.argv[1:] if argv is None else argv)}
+                    "command": "python3 training/cnn/train.py " + shlex.join(sys.argv[1:] if argv is None else argv)}
             if score > best:
                 best = score
                 save(best_path, ema=ema.state_dict(), meta=meta)
@@ -152,7 +152,7 @@ def main(argv=None):
     print(f"trained {step} steps in {wall / 60:.1f} min", flush=True)
 
     if args.export:
-        from export_model import export
+        from training.cnn.export_model import export
         chosen = best_path if args.select == "best" else last_path
         export(chosen, args.gsm, args.onnx, extra_metadata={"training_wall_min": f"{wall / 60:.1f}"})
 

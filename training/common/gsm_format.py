@@ -402,11 +402,19 @@ def pack_gsm(fields, tensors, metadata=None, version=VERSION):
     header = dict(fields)
     header["tensors"] = entries
     header["metadata"] = {k: str(v) for k, v in (metadata or {}).items()}
-    header_bytes = json.dumps(header, indent=1).encode("utf-8")
+    return frame_gsm(version, json.dumps(header, indent=1).encode("utf-8"), b"".join(blobs))
+
+
+def frame_gsm(version, header_bytes, data):
+    """The file around a JSON header's bytes and the tensor data: magic, version, header
+    length, the CRC-32 of everything after the 16-byte preamble, the header, zeros up to
+    the data's alignment, the data. pack_gsm and the fuzz seeds that edit a header in
+    place (Fuzz/make_seeds.py `repack`) use it; nothing else writes the preamble."""
     data_start = _align(16 + len(header_bytes))
-    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + b"".join(blobs)
+    body = header_bytes + b"\0" * (data_start - 16 - len(header_bytes)) + data
     crc = zlib.crc32(body) & 0xFFFFFFFF
     return MAGIC + struct.pack("<III", version, len(header_bytes), crc) + body
+
 
 def write_gsm(path, graph, tensors, labels=GENRES, frontend=None, name="gtzan-cnn", metadata=None,
               outputs=None):

@@ -9,18 +9,22 @@ Writes training/runs/synthetic/<kind>__<n>.wav (16-bit, 22050 Hz mono, 12 s each
   harmonics), steady tones, two-tone and DTMF signals, sweeps, clicks and
   crackle, and dithered dead air at -40..-55 dBFS.
 The degradations (telephone band, 8 kHz U8, MP3, reverb, noise) are applied
-later, as for the music, by training/backbone_features.py.
-Usage: python3 training/nonmusic_synth.py [--speech 120] [--other 120]
+later, as for the music, by training/musicnn/backbone_features.py.
+Usage: python3 training/musicnn/nonmusic_synth.py [--speech 120] [--other 120]
 """
 import argparse
 import os
 import subprocess
+import sys
 
 import numpy as np
 import soundfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "runs", "synthetic")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.paths import RUNS  # noqa: E402
+
+OUT = os.path.join(RUNS, "synthetic")
 RATE = 22050
 SECONDS = 12
 

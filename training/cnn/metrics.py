@@ -6,7 +6,7 @@ the same vote a stream of 3 s windows would give over a whole song.
 import numpy as np
 import torch
 
-from mel_data import engine_standardize, track_windows
+from training.cnn.mel_data import engine_standardize, track_windows
 
 
 @torch.no_grad()

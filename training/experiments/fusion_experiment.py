@@ -5,10 +5,10 @@ train with the shipped recipe, on training/runs/emb, i.e. the engine's embedding
 plus w x the small CNN's log-probabilities for the window with the same index
 (`genre-stream features --model small --outputs genre --level`, computed by the
 binary from the audio; both models give 10 consecutive windows per 30-s track,
-2.992 s against 3.000 s), for several weights w. Scored like evaluate_binary.py:
+2.992 s against 3.000 s), for several weights w. Scored like training/evaluation/evaluate_binary.py:
 window accuracy among the ten genres, track = largest summed log-probability.
 The engine cannot do this yet: it runs one model per stream.
-Usage: python3 training/fusion_experiment.py [--weights 0,0.25,0.5,0.75,1]
+Usage: python3 training/experiments/fusion_experiment.py [--weights 0,0.25,0.5,0.75,1]
 """
 import argparse
 import os
@@ -18,18 +18,19 @@ import tempfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from train_head import EMB, GENRES, Head, datasets, tag_names  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.paths import BINARY, DATA  # noqa: E402
+from training.musicnn.head import GENRES, Head  # noqa: E402
+from training.musicnn.train_head import EMB, datasets, tag_names  # noqa: E402
 
-VALID = os.path.join(os.path.dirname(ROOT), "shared", "data", "gtzan-audio", "valid")
+VALID = os.path.join(DATA, "gtzan-audio", "valid")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default="0,0.25,0.5,0.75,1")
-    p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    p.add_argument("--binary", default=BINARY)
     p.add_argument("--small-at-16k", action="store_true",
                    help="give the small CNN the audio as the default model's 16-kHz stream (sox), not the file")
     args = p.parse_args()

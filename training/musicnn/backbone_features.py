@@ -14,9 +14,9 @@ interrupted run resumes.
 
 Sets: train and valid (../shared/data/gtzan-audio), nonmusic
 (../shared/data/nonmusic), synthetic (generated speech with espeak-ng, noise,
-tones and hum: training/nonmusic_synth.py), realworld (validation only).
-Usage: python3 training/backbone_features.py [--sets train,valid,nonmusic,synthetic,realworld]
-                                             [--variants clean,u8_8k,...] [--jobs 2]
+tones and hum: training/musicnn/nonmusic_synth.py), realworld (validation only).
+Usage: python3 training/musicnn/backbone_features.py [--sets train,valid,nonmusic,synthetic,realworld]
+                                                     [--variants clean,u8_8k,...] [--jobs 2]
 """
 import argparse
 import hashlib
@@ -29,11 +29,11 @@ from multiprocessing import Pool
 import numpy as np
 import soundfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
-OUT = os.path.join(HERE, "runs", "emb")
-BINARY = os.path.join(ROOT, ".build", "release", "genre-stream")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.paths import BINARY, DATA, RUNS  # noqa: E402
+
+OUT = os.path.join(RUNS, "emb")
 MODEL = "msd-musicnn"
 HALF_WINDOW = 187 * 256 // 2  # samples at 16 kHz: the second frame phase
 
@@ -137,7 +137,7 @@ def files_of(set_name):
         rows = [line.rstrip("\n").split("\t") for line in open(os.path.join(base, "labels.tsv"))][1:]
         return [(r[1] + "__" + os.path.splitext(os.path.basename(r[0]))[0], os.path.join(base, r[0])) for r in rows]
     if set_name == "synthetic":
-        base = os.path.join(HERE, "runs", "synthetic")
+        base = os.path.join(RUNS, "synthetic")
         return [(os.path.splitext(f)[0], os.path.join(base, f)) for f in sorted(os.listdir(base))]
     raise ValueError(set_name)
 

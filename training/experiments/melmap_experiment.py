@@ -2,7 +2,7 @@
 
 The mel set (../shared/data/gtzan-mel) has 297 tracks without audio, most of them
 in the genres the audio leaves thin (country, disco, hiphop, metal, pop, reggae).
-The musicnn head (training/train_head.py) only sees the engine's 200-value
+The musicnn head (training/musicnn/train_head.py) only sees the engine's 200-value
 embeddings of audio. An analytic map of the mel images onto musicnn's input failed
 (../shared/notes/pretrained-backbone.md). This script tries a learned one:
 
@@ -11,8 +11,8 @@ embeddings of audio. An analytic map of the mel images onto musicnn's input fail
    window k = [k*2.992, (k+1)*2.992) s, audible windows only) is paired with the
    small CNN's (Weights/genre-cnn.gsm) 128-value `avgpool` features of the 39 mel
    columns starting nearest k*2.992 s (column x sits at (x+0.5)*30/387.5 s), run
-   in PyTorch with the engine's standardisation (training/gsm_network.py,
-   training/mel_data.py).
+   in PyTorch with the engine's standardisation (training/common/gsm_network.py,
+   training/cnn/mel_data.py).
 2. A map features(128) -> embedding(200) is fitted on TRAIN tracks only (ridge
    regression over a grid of alphas, and a small MLP) and checked on valid tracks:
    R^2, cosine of a mapped window to its own real window vs to other tracks' real
@@ -33,7 +33,7 @@ mel-set predictions of the same valid tracks fused with the baseline head's
 (sum of log-probabilities), the alternative the notes suggest.
 
 Usage (from the repository root, a couple of minutes on 2 CPU cores):
-    python3 training/melmap_experiment.py [--npz ../shared/data/gtzan-mel/gtzan_mel_trainvalid.npz]
+    python3 training/experiments/melmap_experiment.py [--npz ../shared/data/gtzan-mel/gtzan_mel_trainvalid.npz]
 """
 import argparse
 import os
@@ -43,12 +43,13 @@ import warnings
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from gsm_network import load_network  # noqa: E402
-from mel_data import DEFAULT_NPZ, decode_db, engine_standardize  # noqa: E402
-from train_head import EMB, GENRES, SILENCE_DB  # noqa: E402
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.cnn.mel_data import DEFAULT_NPZ, decode_db, engine_standardize  # noqa: E402
+from training.common.gsm_network import load_network  # noqa: E402
+from training.common.paths import REPO, WEIGHTS  # noqa: E402
+from training.musicnn.head import GENRES  # noqa: E402
+from training.musicnn.train_head import EMB, SILENCE_DB  # noqa: E402
 
 MUSICNN_HOP_S = 2.992        # the engine's musicnn window length and hop
 COLUMNS_PER_S = 387.5 / 30.0  # mel column x is at (x + 0.5) / COLUMNS_PER_S seconds
@@ -73,7 +74,7 @@ def cnn_features(net, frontend, db, starts):
 
 def load_tracks(npz_path):
     """Per track: split, label, real embedding rows (or None), CNN features and log-probs for the same windows."""
-    header, net = load_network(os.path.join(ROOT, "Weights", "genre-cnn.gsm"))
+    header, net = load_network(os.path.join(WEIGHTS, "genre-cnn.gsm"))
     frontend = header["frontend"]
     data = np.load(npz_path)
     tracks = []
@@ -185,7 +186,7 @@ def score(lp, y, g):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--npz", default=os.path.join(ROOT, DEFAULT_NPZ))
+    p.add_argument("--npz", default=os.path.join(REPO, DEFAULT_NPZ))
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)

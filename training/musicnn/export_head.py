@@ -6,7 +6,7 @@ concat -> affine (the standardisation fitted on the training windows) ->
 prior, a fixed dense branch from the tag logits, added -> softmax: the `genre`
 output (the ten genres, `speech`, `other`). The backbone's own outputs (`tags`,
 `embedding`, `tag_logits`) stay. The file is read back and run with
-gsm_network.py (PyTorch) against the head's own predictions before anything is
+training/common/gsm_network.py (PyTorch) against the head's own predictions before anything is
 reported.
 """
 import datetime
@@ -16,15 +16,15 @@ import subprocess
 
 import numpy as np
 
-from gsm_format import read_gsm, write_gsm
+from training.common.gsm_format import read_gsm, write_gsm
+from training.common.paths import REPO, WEIGHTS
+from training.musicnn.head import CLASSES
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-BACKBONE = os.path.join(ROOT, "Weights", "msd-musicnn.gsm")
+BACKBONE = os.path.join(WEIGHTS, "msd-musicnn.gsm")
 
 
 def head_nodes(head):
-    """(nodes, tensors) of the head, from a fitted train_head.Head."""
+    """(nodes, tensors) of the head, from a fitted head.Head."""
     linear = [m for m in head.net if hasattr(m, "weight")]
     nodes = [{"name": "head_in", "op": "concat", "inputs": ["embedding", "tag_logits"], "axis": "c"},
              {"name": "head_std", "op": "affine", "inputs": ["head_in"]}]
@@ -50,18 +50,17 @@ def head_nodes(head):
 
 
 def export(head, path, result, settings, command):
-    from train_head import CLASSES
     header, backbone = read_gsm(BACKBONE)
     nodes, tensors = head_nodes(head)
     all_tensors = dict(backbone)
     all_tensors.update(tensors)
     outputs = [{"name": "genre", "node": "genre", "labels": CLASSES}] + header["outputs"]
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     metadata = dict(header["metadata"])
     metadata.update({
         "head": json.dumps(settings, sort_keys=True),
         "head_trained_on": "engine-computed msd-musicnn embeddings + tag logits of ../shared/data gtzan-audio train+valid, "
-                           "nonmusic, and training/nonmusic_synth.py clips, each in 10 audio variants (train_head.py)",
+                           "nonmusic, and training/musicnn/nonmusic_synth.py clips, each in 10 audio variants (train_head.py)",
         "head_valid_train_only_fit": json.dumps({k: result["valid"][k] for k in result["valid"]}, sort_keys=True),
         "head_command": command,
         "git_commit": commit,
@@ -70,7 +69,7 @@ def export(head, path, result, settings, command):
     write_gsm(path, header["nodes"] + nodes, all_tensors, frontend=header["frontend"], name="genre-musicnn",
               metadata=metadata, outputs=outputs)
     # Read back and compare with the head itself on random embeddings through the file's own graph.
-    from gsm_network import load_network
+    from training.common.gsm_network import load_network
     import torch
     h2, net = load_network(path)
     x = torch.rand(4, 1, 96, 187) * 4

@@ -2,13 +2,17 @@
 
 The engine's tests load it with the real loader: it has every layer kind the
 engine runs, and shapes small enough to check against a naive reference.
-Usage: python3 training/make_fixture_model.py OUT.gsm [--seed N]
+Usage: python3 training/cnn/make_fixture_model.py OUT.gsm [--seed N]
 """
 import argparse
+import os
+import sys
 
 import numpy as np
 
-from gsm_format import GENRES, tensors_for_layers, write_gsm
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.gsm_format import GENRES, tensors_for_layers, write_gsm  # noqa: E402
 
 LAYERS = [
     {"op": "conv3x3", "name": "conv1", "in_channels": 1, "out_channels": 4, "relu": True},

@@ -7,12 +7,12 @@ non-silent window against the file's genre), track accuracy (the genre with the
 largest summed log-probability over the file's windows, among the ten genres) and
 balanced track accuracy, and the share of music windows labelled speech or other.
 Non-music sets: nonmusic-heldout (the half of ../shared/data/nonmusic that
-train_head.py does not fit on) and the LibriSpeech demo clip: the share of windows
+training/musicnn/train_head.py does not fit on) and the LibriSpeech demo clip: the share of windows
 not given a genre. --degrade u8_8k (arecord's default, U8 at 8 kHz, made with sox)
 scores the same files band-limited.
 --confusion PNG draws the track confusion matrix of the first music set.
-Usage: python3 training/evaluate_binary.py [--model NAME|PATH] [--sets valid,realworld,nonmusic-heldout]
-                                           [--degrade u8_8k] [--binary PATH] [--confusion PNG]
+Usage: python3 training/evaluation/evaluate_binary.py [--model NAME|PATH] [--sets valid,realworld,nonmusic-heldout]
+                                                      [--degrade u8_8k] [--binary PATH] [--confusion PNG]
 """
 import argparse
 import hashlib
@@ -24,9 +24,10 @@ import tempfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.paths import BINARY, DATA  # noqa: E402
+
 GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
 
 
@@ -85,7 +86,7 @@ def main():
     p.add_argument("--model", default=None)
     p.add_argument("--sets", default="valid,realworld,nonmusic-heldout")
     p.add_argument("--degrade", default=None, choices=[None, "u8_8k"])
-    p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"))
+    p.add_argument("--binary", default=BINARY)
     p.add_argument("--confusion", default=None, help="PNG of the first music set's track confusion matrix")
     args = p.parse_args()
     confusion_done = False

@@ -49,7 +49,7 @@ the window lines (the printed `label`) and the segment lines of one run:
 - carried>30s: talk breaks longer than 30 s between songs of different genres after
   which the first window of the new song still shows the genre of the song before.
 
-Usage: python3 training/radio_benchmark.py [--binary PATH] [--model NAME|PATH] [--seed 0]
+Usage: python3 training/evaluation/radio_benchmark.py [--binary PATH] [--model NAME|PATH] [--seed 0]
            [--configs "raw=--smooth off;old=--smooth hmm;new="] [--markdown]
            [--dump-windows PATH] [--jobs 2]
 Each configuration is one run of the binary (windows on stdout, segments through
@@ -69,10 +69,9 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
-RUNS = os.path.join(HERE, "runs")
+# Run as a file (python3 training/PACKAGE/SCRIPT.py): `training.*` is imported from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from training.common.paths import BINARY, DATA, REPO, RUNS  # noqa: E402
 RATE = 22050
 GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
 NONMUSIC_LABELS = ("speech", "other", "silence")
@@ -145,7 +144,7 @@ def talk_clips():
     clips = []
     for r in rows:
         name = r[1] + "__" + os.path.splitext(os.path.basename(r[0]))[0]
-        held_out = int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1  # train_head.py's eval half
+        held_out = int(hashlib.sha1(name.encode()).hexdigest()[:4], 16) % 2 == 1  # training/musicnn/train_head.py's eval half
         if r[1] == "speech" and held_out:
             clips.append(os.path.join(base, r[0]))
     return clips
@@ -363,7 +362,7 @@ def cached_stream(seed):
     stream_path, truth_path = stream_paths(seed)
     if not (os.path.exists(stream_path) and os.path.exists(truth_path)):
         os.makedirs(RUNS, exist_ok=True)
-        print(f"building the stream for seed {seed} (once; cached in {os.path.relpath(RUNS, ROOT)})", file=sys.stderr)
+        print(f"building the stream for seed {seed} (once; cached in {os.path.relpath(RUNS, REPO)})", file=sys.stderr)
         stream, truth = build(seed)
         stream.astype("<f4").tofile(stream_path + ".part")
         with open(truth_path, "w") as f:  # one segment a line: greppable, diffable
@@ -549,7 +548,7 @@ def dump_windows(path, binary, stream_path, extra, seed):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "genre-stream"), help="the genre-stream binary")
+    p.add_argument("--binary", default=BINARY, help="the genre-stream binary")
     p.add_argument("--model", default=None, help="passed to the binary as --model (a name or a .gsm path)")
     p.add_argument("--seed", type=int, default=0, help="the stream's seed")
     p.add_argument("--configs", default=DEFAULT_CONFIGS,
@@ -570,7 +569,7 @@ def main():
     results = [(name, score(read_jsonl(w), read_jsonl(s, "segment"), truth)) for (name, _), (w, s) in zip(configs, outputs)]
     print(table(results, args.markdown))
     for (name, config_args), (w, _) in zip(configs, outputs):
-        print(f"  {name}: {shlex.join(config_args) or '(default)'} -> {os.path.relpath(w, ROOT)}", file=sys.stderr)
+        print(f"  {name}: {shlex.join(config_args) or '(default)'} -> {os.path.relpath(w, REPO)}", file=sys.stderr)
     if args.dump_windows:
         dump_windows(args.dump_windows, args.binary, stream_path, extra, args.seed)
     return 0

@@ -10,7 +10,7 @@ modelled as spectral tilt and a smooth random EQ curve instead.
 import torch
 import torch.nn.functional as F
 
-from mel_data import WINDOW_FRAMES, engine_standardize
+from training.cnn.mel_data import WINDOW_FRAMES, engine_standardize
 
 
 def random_crops(db, stretch=0.12, freq_shift=1.5, frames=WINDOW_FRAMES):

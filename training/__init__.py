@@ -1,0 +1,1 @@
+"""Trains, converts, exports and scores genre-stream's models (README.md here)."""
