@@ -11,7 +11,7 @@ public enum Clocks {
 
     /// CPU time of the calling thread, for the per-window cost the monitor reports: the
     /// work itself, not the time spent waiting for audio or for a busy machine.
-    public static func threadCPUSeconds() -> Double {
+    static func threadCPUSeconds() -> Double {
         seconds(CLOCK_THREAD_CPUTIME_ID)
     }
 

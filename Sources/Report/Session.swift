@@ -22,13 +22,19 @@ public final class Session {
     private let streamName: String?
     private let makeStallWatch: () -> StallWatch?
 
+    /// Whether the end of a live input is said on stderr (see `NoticeLines`).
+    private let announcesEnd: Bool
+
     /// `streamName`: the `--name` every output gives the input instead of its own;
-    /// `stallWatch`: a new watch for each live input (nil: none watched).
-    public init(pipeline: Pipeline, sinks: [EventSink], streamName: String? = nil,
+    /// `stallWatch`: a new watch for each live input (nil: none watched);
+    /// `announcesEnd`: say "input ended" when a live input (a pipe, a device) ends by
+    /// itself. The CLI asks for it when no summary on stderr says so already.
+    public init(pipeline: Pipeline, sinks: [EventSink], streamName: String? = nil, announcesEnd: Bool = true,
                 stallWatch: @escaping () -> StallWatch? = { nil }) {
         self.pipeline = pipeline
         self.sinks = sinks
         self.streamName = streamName
+        self.announcesEnd = announcesEnd
         makeStallWatch = stallWatch
     }
 
@@ -69,7 +75,7 @@ public final class Session {
                 case .device(let device, let rate): try ALSACapture(device: device, preferredRate: rate, stallWatch: watch)
                 }
                 opened = true
-                noticeLines.announcesEnd = source.isLive
+                noticeLines.announcesEnd = announcesEnd && source.isLive
                 return streamName.map { NamedSource(source, name: $0) } ?? source
             }, stallWatch: watch) { event in
                 for sink in sinks { try sink.handle(event) }

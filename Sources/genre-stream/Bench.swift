@@ -284,7 +284,7 @@ struct Bench: ParsableCommand {
         var best = Double.infinity
         for _ in 0..<3 {
             let source = BufferSource(samples: interleaved, format: StreamFormat(sampleRate: rate, channels: channels))
-            let converter = MonoConverter(outputRate: settings.sampleRate)
+            let converter = SourceReader(outputRate: settings.sampleRate)
             var produced = 0
             let start = cpuSeconds()
             _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }, onNotice: { _ in }) { produced += $0.count }

@@ -131,7 +131,8 @@ struct Classify: ParsableCommand {
         var sinks = try lineSinks(model: model, pipeline: pipeline) + [summaryReport]
         // After the SIGUSR1 thread: the listener's threads inherit its blocked SIGUSR1.
         if let listen { sinks.append(try LiveMonitorSink(listen: listen, model: model, hopSeconds: pipeline.hopSeconds, stream: streamName)) }
-        let session = Session(pipeline: pipeline, sinks: sinks, streamName: streamName) { [stallTimeout, exitOnStall] in
+        // The summary on stderr says that an input ended; without it, a note does.
+        let session = Session(pipeline: pipeline, sinks: sinks, streamName: streamName, announcesEnd: summary != "stderr") { [stallTimeout, exitOnStall] in
             stallTimeout > 0 ? StallWatch(timeout: stallTimeout, exitOnStall: exitOnStall) : nil
         }
         let raw = RawPCMFormat(arecordName: rawFormat ?? "S16_LE", sampleRate: rawRate, channels: rawChannels,

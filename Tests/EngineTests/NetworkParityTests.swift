@@ -5,7 +5,7 @@ import XCTest
 @testable import Report
 
 /// The engine's probabilities equal PyTorch's for the same dB windows.
-/// Fixtures: `python3 training/make_parity_fixture.py MODEL.gsm` writes
+/// Fixtures: `python3 training/cnn/make_parity_fixture.py MODEL.gsm` writes
 /// parity-<model>-inputs.f32 ([K, n_mels, frames] dB) and -probs.f32 ([K, labels]).
 final class NetworkParityTests: XCTestCase {
     private func checkParity(model: ModelFile, stem: String) throws {
@@ -38,7 +38,7 @@ final class NetworkParityTests: XCTestCase {
     func testShippedModelMatchesPyTorch() throws {
         let stem = "genre-cnn"
         guard FileManager.default.fileExists(atPath: Fixtures.path("parity-\(stem)-probs.f32")) else {
-            throw XCTSkip("no parity fixture for the shipped model yet (training/make_parity_fixture.py Weights/genre-cnn.gsm)")
+            throw XCTSkip("no parity fixture for the shipped model yet (training/cnn/make_parity_fixture.py Weights/genre-cnn.gsm)")
         }
         try checkParity(model: try ModelFile.embedded(.small), stem: stem)
     }

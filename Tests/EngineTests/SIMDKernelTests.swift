@@ -1,5 +1,5 @@
 import CKernels
-import Engine
+@testable import Engine
 @testable import Report
 import XCTest
 

@@ -204,6 +204,7 @@ final class StallEndToEndTests: XCTestCase {
         let errors = live.stderr.split(separator: "\n").map(String.init)
         XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: warning: stdin: no audio for") }.count, 1, live.stderr)
         XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: note: stdin: audio again after") }.count, 1, live.stderr)
+        XCTAssertEqual(errors.filter { $0.contains("input ended") }, [], "the summary on stderr says it: \(live.stderr)")
         let windows = try live.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(windows.map { $0["stalls"] as? Int }, [0, 1], "the window after the stall carries it")
         let summary = try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(errors.last).utf8)) as? [String: Any]
@@ -224,6 +225,9 @@ final class StallEndToEndTests: XCTestCase {
         let errors = live.stderr.split(separator: "\n").map(String.init)
         XCTAssertEqual(errors.filter { $0.hasPrefix("genre-stream: warning: stdin: no audio for") }.count, 1, live.stderr)
         XCTAssertEqual(errors.filter { $0.contains("audio again") }, [], live.stderr)
+        // Without a summary on stderr, the end of a live input is said once, last.
+        XCTAssertEqual(errors.filter { $0.contains("input ended") }.count, 1, live.stderr)
+        XCTAssertTrue(errors.last?.hasPrefix("genre-stream: note: stdin: input ended after 3.") == true, live.stderr)
     }
 
     func testExitOnStallEndsWith75AfterTheLinesAndTheSummary() throws {

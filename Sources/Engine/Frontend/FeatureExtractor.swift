@@ -59,7 +59,7 @@ public enum FeatureExtractor {
     /// `skipSamples`, and calls `onFrame` for every frame, the end's flushed ones included.
     private static func everyFrame(of source: AudioSource, frontend: MelFrontend, skipSamples: Int,
                                    onNotice: (Notice) -> Void, _ onFrame: (MelFrontend.Frame) -> Void) throws {
-        let converter = MonoConverter(outputRate: frontend.settings.sampleRate)
+        let converter = SourceReader(outputRate: frontend.settings.sampleRate)
         var toSkip = skipSamples
         _ = try converter.run(source, maxSeconds: nil, onGaps: { _ in }, onNotice: onNotice) { samples in
             let skip = min(toSkip, samples.count)

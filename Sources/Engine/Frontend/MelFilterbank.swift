@@ -8,19 +8,19 @@ import Glibc
 ///   normalisation: `librosa.filters.mel(htk=False, norm="slaney")`;
 /// - `.htkTF`: the HTK mel scale `1127 ln(1 + f/700)`, triangles over the bins' mel
 ///   values, no normalisation, the DC bin left out: `tf.signal.linear_to_mel_weight_matrix`.
-public struct MelFilterbank: Sendable {
-    public enum Scale: Sendable {
+struct MelFilterbank: Sendable {
+    enum Scale: Sendable {
         case slaney
         case htkTF
     }
 
 
     public let nMels: Int
-    public let nBins: Int
+    let nBins: Int
     /// First FFT bin of each band.
-    public let bandStart: [Int32]
+    let bandStart: [Int32]
     /// Number of weights of each band.
-    public let bandLength: [Int32]
+    let bandLength: [Int32]
     /// The weights of all bands, band after band.
     public let weights: [Float]
 
@@ -96,16 +96,16 @@ public struct MelFilterbank: Sendable {
     private static let breakMel = breakHz / hzPerMel
     private static let logStep = log(6.4) / 27.0
 
-    public static func hzToMel(_ hz: Double) -> Double {
+    static func hzToMel(_ hz: Double) -> Double {
         hz < breakHz ? hz / hzPerMel : breakMel + log(hz / breakHz) / logStep
     }
 
-    public static func melToHz(_ mel: Double) -> Double {
+    static func melToHz(_ mel: Double) -> Double {
         mel < breakMel ? mel * hzPerMel : breakHz * exp(logStep * (mel - breakMel))
     }
 
     /// The HTK mel scale with TF's constants (`_MEL_HIGH_FREQUENCY_Q`, `_MEL_BREAK_FREQUENCY_HERTZ`).
-    public static func hzToHTKMel(_ hz: Double) -> Double {
+    static func hzToHTKMel(_ hz: Double) -> Double {
         1127.0 * log(1.0 + hz / 700.0)
     }
 }

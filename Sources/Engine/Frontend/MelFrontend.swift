@@ -18,7 +18,7 @@ import CKernels
 /// same audio gives bit-identical frames whatever the chunk sizes.
 public final class MelFrontend {
     public let settings: FrontendSettings
-    public let filterbank: MelFilterbank
+    let filterbank: MelFilterbank
     /// The last completed frame, compressed, band 0 lowest. Valid when `frameReady`.
     private(set) var frame: [Float]
     /// Mean square of one hop of the frame's samples, so that a window's level
@@ -80,7 +80,7 @@ public final class MelFrontend {
         /// The compressed mel bands, `n_mels` of them.
         public var bands: UnsafeBufferPointer<Float>
         /// Mean square of the frame's hop (for a centred frame, the hop from its centre): the level's input.
-        public var hopMeanSquare: Double
+        var hopMeanSquare: Double
         /// Frames before it in this stream.
         public var index: Int
     }

@@ -9,7 +9,7 @@ import CKernels
 /// frames already computed instead of computing them again).
 ///
 /// Keeps only the last `frames_per_window` frames: memory does not grow with the stream.
-public final class WindowAssembler {
+final class WindowAssembler {
     public let framesPerWindow: Int
     public let hopFrames: Int
     public let nMels: Int
@@ -17,8 +17,8 @@ public final class WindowAssembler {
     private let frontend: FrontendSettings
     /// Hops per block of the level spread: about `blockSeconds`, so that the spread of a
     /// noise floor (which shrinks as blocks grow) means the same for every model's hop.
-    public let hopsPerBlock: Int
-    public static let blockSeconds = 0.15
+    let hopsPerBlock: Int
+    static let blockSeconds = 0.15
     private let topDB: Float
     /// nil: the model takes the window as it is (no standardisation).
     private let eps: Float?
@@ -30,7 +30,7 @@ public final class WindowAssembler {
     /// Frames up to which windows have been emitted: what a partial window must go beyond to add audio.
     private var coveredFrames = 0
     /// dB window in model layout [n_mels][frames], before standardisation.
-    public private(set) var melWindow: [Float]
+    private(set) var melWindow: [Float]
     /// The model input for the last window: standardised, or as is, as the model says.
     private var input: [Float]
 
@@ -57,16 +57,16 @@ public final class WindowAssembler {
 
     /// Where the next whole window will end, in seconds from the stream start: every
     /// window ending before it has been emitted.
-    public var nextWindowEndSeconds: Double {
+    var nextWindowEndSeconds: Double {
         seconds(frames: windowsEmitted * hopFrames + framesPerWindow)
     }
 
     /// A window that is ready, handed to `emit`: its model input, position, times and level.
-    public struct Window {
+    struct Window {
         public var index: Int
-        public var firstFrame: Int
+        var firstFrame: Int
         /// Frames of real audio in it: `framesPerWindow`, or fewer for the partial window at end of input.
-        public var frameCount: Int
+        var frameCount: Int
         /// Seconds from the stream start to its first sample and to its last sample's end.
         public var startSeconds: Double
         public var endSeconds: Double
@@ -77,7 +77,7 @@ public final class WindowAssembler {
         public var levelDBFS: Double
         /// Standard deviation, in dB, of the levels of its blocks of hops (`blockSeconds`):
         /// near 0 for a steady tone, hum or noise floor (dead air), several dB for speech and most music.
-        public var levelSpreadDB: Double
+        var levelSpreadDB: Double
         public var isPartial: Bool
         /// The model's input for this window (standardised or not, as the model says); valid during `emit` only.
         public var input: UnsafeBufferPointer<Float>

@@ -13,8 +13,8 @@ public struct FrontendSettings: Sendable, Equatable {
     public var fmin: Double
     public var fmax: Double
     /// `"slaney"` (librosa, with `melNorm` `"slaney"`) or `"htk_tf"` (`tf.signal.linear_to_mel_weight_matrix`, `melNorm` `"none"`).
-    public var melScale: String
-    public var melNorm: String
+    var melScale: String
+    var melNorm: String
     /// 2: the power spectrum |X|^2; 1: the magnitude |X|.
     public var power: Double
     public var compression: Compression
@@ -23,7 +23,7 @@ public struct FrontendSettings: Sendable, Equatable {
     /// member of a fused model; `framesPerWindow` (consecutive windows) unless the file says otherwise.
     public var windowHopFrames: Int
     /// Per-window standardisation `(v - mean) / (std + eps)`; nil when the model takes the values as they are.
-    public var standardizeEps: Double?
+    var standardizeEps: Double?
 
     /// How mel power is made into the network's values.
     public enum Compression: Sendable, Equatable {
@@ -51,7 +51,7 @@ public struct FrontendSettings: Sendable, Equatable {
     }
 
     /// The window's top_db clamp, 0 when there is none.
-    public var topDB: Double {
+    var topDB: Double {
         if case .decibels(_, let topDB) = compression { return topDB }
         return 0
     }

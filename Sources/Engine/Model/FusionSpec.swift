@@ -4,8 +4,8 @@
 ///
 /// A window's score from a member other than the primary is the mean of its windows
 /// (patches) that ended since the primary's previous window ended.
-public struct FusionSpec: Sendable {
-    public enum Score: Sendable, Equatable {
+package struct FusionSpec: Sendable {
+    enum Score: Sendable, Equatable {
         /// `log(p[label])` of an output whose labels are the genre output's own.
         case logProbability
         /// `log(sum of p[c] over the label's group)` of an output of independent class
@@ -13,12 +13,12 @@ public struct FusionSpec: Sendable {
         case logGroupSum(groups: [[Int]])
     }
 
-    public struct Term: Sendable {
+    package struct Term: Sendable {
         /// 0 for the primary, k for `ModelFile.members[k - 1]`.
         public var member: Int
         public var memberName: String
         public var output: ModelOutput
-        public var score: Score
+        var score: Score
         /// One weight per genre label.
         public var weights: [Float]
     }

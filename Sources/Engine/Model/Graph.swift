@@ -10,10 +10,10 @@ public struct Shape: Sendable, Equatable, CustomStringConvertible {
 /// One node of the model graph (Weights/FORMAT.md, `nodes`), checked: its
 /// inputs are earlier nodes and its output shape is known.
 public struct GraphNode: Sendable, Equatable {
-    public enum ReduceKind: String, Sendable { case max, mean }
-    public enum Axis: String, Sendable { case h, w }
+    package enum ReduceKind: String, Sendable { case max, mean }
+    package enum Axis: String, Sendable { case h, w }
 
-    public enum Op: Sendable, Equatable {
+    package enum Op: Sendable, Equatable {
         /// The window itself: always node 0, named `input`.
         case input
         /// `pad` is [top, bottom, left, right]; `reluMax` caps the ReLU (infinity: a plain ReLU).
@@ -55,7 +55,7 @@ public struct GraphNode: Sendable, Equatable {
     }
 
     public var name: String
-    public var op: Op
+    package var op: Op
     /// Indices of the nodes it reads, all smaller than its own.
     public var inputs: [Int]
     public var shape: Shape

@@ -1,6 +1,6 @@
 /// One step of a version-1 network, as listed in the file's `layers`; the loader
 /// turns the list into the version-2 graph it describes (`graphNodes`).
-public enum Layer: Sendable, Equatable {
+enum Layer: Sendable, Equatable {
     case conv3x3(name: String, inChannels: Int, outChannels: Int, relu: Bool)
     case maxpool(kh: Int, kw: Int)
     case globalAvgpool

@@ -15,8 +15,8 @@ import Glibc
 /// tensor has the shape its node needs, or throws `EngineError.model` naming
 /// the node or field, what was expected and what was found.
 public struct ModelFile: Sendable {
-    public static let magic: [UInt8] = Array("GSTM".utf8)
-    public static let supportedVersion: UInt32 = 3
+    static let magic: [UInt8] = Array("GSTM".utf8)
+    static let supportedVersion: UInt32 = 3
     static let alignment = 64
 
     public let name: String
@@ -32,18 +32,18 @@ public struct ModelFile: Sendable {
     /// name, row-major: the value is `q * tensors["NODE.weight_scale"][o]`, o the
     /// output channel.
     public internal(set) var quantizedTensors: [String: [Int8]]
-    public let metadata: [String: String]
+    let metadata: [String: String]
     /// The other networks of a fused model (version 3), each a model of its own
     /// named after its member; empty for a one-network file.
     public private(set) var members: [ModelFile]
     /// How the members' outputs make the genre output; nil for a one-network file.
-    public internal(set) var fusion: FusionSpec?
+    package internal(set) var fusion: FusionSpec?
     /// The primary member's name in a version-3 file; nil otherwise.
     public let memberName: String?
 
     /// The model without its weights (members' too): what is left to describe it once its
     /// networks hold their own (packed) copies, so that the file's are not resident as well.
-    public func withoutTensors() -> ModelFile {
+    func withoutTensors() -> ModelFile {
         var copy = self
         copy.tensors = [:]
         copy.quantizedTensors = [:]
@@ -59,7 +59,7 @@ public struct ModelFile: Sendable {
     public var flopsPerWindow: Int { nodes.reduce(0) { $0 + $1.flops(input: $1.inputs.first.map { nodes[$0].shape } ?? $1.shape) } }
     /// Weights the graph holds, int8 or float; an int8 weight's scales are part of its
     /// encoding, not counted.
-    public var parameterCount: Int {
+    var parameterCount: Int {
         let floats = tensors.reduce(0) { $0 + ($1.key.hasSuffix(GraphNode.weightScaleSuffix) ? 0 : $1.value.count) }
         return quantizedTensors.values.reduce(floats) { $0 + $1.count }
     }

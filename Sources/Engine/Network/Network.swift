@@ -106,7 +106,7 @@ public final class Network {
     public var flopsPerWindow: Int { steps.reduce(0) { $0 + $1.flops } }
 
     /// Floats the value buffers and scratch hold: the network's working memory.
-    public var workingFloats: Int { slots.reduce(scratch.count) { $0 + $1.count } }
+    var workingFloats: Int { slots.reduce(scratch.count) { $0 + $1.count } }
 
     /// Evaluates the graph on a window `[n_mels][frames_per_window]` (standardised
     /// when the model says so). The outputs are then readable with `values(of:)`.

@@ -96,10 +96,10 @@ final class LoudnessMeter {
     func process(_ interleaved: UnsafeMutableBufferPointer<Float>, frames: Int) {
         guard let state, frames > 0 else { return }
         let samples = frames * channels
-        if gs_any_irregular(interleaved.baseAddress!, samples, MonoConverter.sampleLimit) != 0 {
-            for i in 0..<samples where !(interleaved[i].isFinite && abs(interleaved[i]) <= MonoConverter.sampleLimit) {
+        if gs_any_irregular(interleaved.baseAddress!, samples, SourceReader.sampleLimit) != 0 {
+            for i in 0..<samples where !(interleaved[i].isFinite && abs(interleaved[i]) <= SourceReader.sampleLimit) {
                 let v = interleaved[i]
-                interleaved[i] = v.isNaN ? 0 : (v > 0 ? MonoConverter.sampleLimit : -MonoConverter.sampleLimit)
+                interleaved[i] = v.isNaN ? 0 : (v > 0 ? SourceReader.sampleLimit : -SourceReader.sampleLimit)
             }
         }
         var done = 0

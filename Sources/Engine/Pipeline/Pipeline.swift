@@ -63,7 +63,7 @@ public final class Pipeline {
     private let classifier: WindowClassifier
     private let lag: DecisionLag
     private let loudness: LoudnessMeter?
-    private let converter: MonoConverter
+    private let converter: SourceReader
     /// A fused model's other members, each on its own frontend and window grid.
     private let lanes: [MemberLane]
     private let fusion: FusionStage?
@@ -96,7 +96,7 @@ public final class Pipeline {
         // Window k ends where the assembler says: the window's frames after k hops.
         let assembler = self.assembler, framesPerWindow = model.frontend.framesPerWindow, hopFrames = settings.hopFrames
         loudness = settings.loudness ? LoudnessMeter { k in assembler.seconds(frames: framesPerWindow + k * hopFrames) } : nil
-        converter = MonoConverter(outputRates: rates)
+        converter = SourceReader(outputRates: rates)
     }
 
     /// The labels of `WindowResult.soundTags`: a fused model's sound classes (empty without).

@@ -23,7 +23,7 @@ public struct Smoother: Sendable {
         /// Seconds between window starts.
         public var hopSeconds: Double
         /// Evidence is floored here so that one window scoring a genre at 0 cannot rule it out for good.
-        public var evidenceFloor: Double
+        var evidenceFloor: Double
         /// Each window's probabilities count as `p^evidenceWeight`: below 1, one confident
         /// odd window moves the belief less (a network is over-confident on its errors).
         public var evidenceWeight: Double
@@ -38,11 +38,11 @@ public struct Smoother: Sendable {
         }
 
         /// Prior chance that the genre changes between two consecutive windows.
-        public var switchProbability: Double { 1 - exp(-hopSeconds / timeConstant) }
+        var switchProbability: Double { 1 - exp(-hopSeconds / timeConstant) }
     }
 
     /// Seconds, and the evidence weight, tuned together on the realistic radio stream of
-    /// valid tracks (songs of minutes, talk between them: `python3 training/radio_benchmark.py`,
+    /// valid tracks (songs of minutes, talk between them: `python3 training/evaluation/radio_benchmark.py`,
     /// figures in Weights/genre-musicnn.md): +7.6 points over raw, 1.1 label changes a minute.
     public static let defaultTimeConstant = 60.0
     public static let defaultEvidenceWeight = 0.3
@@ -61,7 +61,7 @@ public struct Smoother: Sendable {
     }
 
     /// One window's time without evidence (silence, speech, other): the chain takes a step.
-    public mutating func advance() {
+    mutating func advance() {
         guard started else { return }
         for i in belief.indices { belief[i] = belief[i] * stay + (1 - belief[i]) * move }
     }

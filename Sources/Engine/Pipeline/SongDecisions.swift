@@ -33,13 +33,13 @@ public struct SongDecisions: Sendable {
         public var hopSeconds: Double
         /// Evidence below this probability counts as this: one window scoring a genre 0
         /// cannot rule it out for the song, nor one odd window weigh without limit.
-        public var evidenceFloor: Double
+        var evidenceFloor: Double
         /// CUSUM threshold, in nats of log-probability ratio, for a new song back to back.
         public var changeNats: Double
         /// Talk (speech, other) of at least this long ends the song.
         public var talkResetSeconds: Double
         /// Silence of at least this long ends the song.
-        public var silenceResetSeconds: Double
+        var silenceResetSeconds: Double
 
         public init(hopSeconds: Double = 3, evidenceFloor: Double = SongDecisions.defaultEvidenceFloor,
                     changeNats: Double = SongDecisions.defaultChangeNats,
@@ -53,14 +53,14 @@ public struct SongDecisions: Sendable {
         }
     }
 
-    /// Chosen on the radio benchmark (`python3 training/radio_benchmark.py`, figures in
+    /// Chosen on the radio benchmark (`python3 training/evaluation/radio_benchmark.py`, figures in
     /// Weights/genre-fusion.md).
     public static let defaultEvidenceFloor = 0.0003
     public static let defaultChangeNats = 8.0
     public static let defaultTalkResetSeconds = 9.0
     public static let defaultSilenceResetSeconds = 3.0
     /// Windows of evidence kept for rebuilding a new song's start.
-    public static let historyWindows = 16
+    static let historyWindows = 16
 
     /// One window's decision.
     public struct Decision: Sendable, Equatable {
@@ -95,7 +95,7 @@ public struct SongDecisions: Sendable {
     private var ended: [Song]
     private var endedCount = 0
     /// Songs kept after they end: at least one more than the windows a decision may lag.
-    public let endedCapacity: Int
+    let endedCapacity: Int
 
     /// A song as decided so far.
     private struct Song: Sendable {
@@ -182,13 +182,13 @@ public struct SongDecisions: Sendable {
     }
 
     /// Music windows so far: the number the next one will have, counting from 0.
-    public var musicWindowCount: Int { musicWindows }
+    var musicWindowCount: Int { musicWindows }
 
     /// The decision about music window `n` as it stands now, with the windows after it
     /// known: the label of the song it turned out to belong to (a boundary found later
     /// may have moved it to the next song), and the song's start if `n` is its first
     /// window. For the fixed-lag option; `n` at most `endedCapacity - 2` windows back.
-    public func decision(forMusicWindow n: Int) -> Decision {
+    func decision(forMusicWindow n: Int) -> Decision {
         var found = song
         var k = endedCount
         while found.firstWindow > n && k > 0 && endedCount - k < endedCapacity {

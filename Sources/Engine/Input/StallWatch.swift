@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// What a `StallWatch` reports, on the thread that reads the source.
-public enum StallEvent: Equatable, Sendable {
+enum StallEvent: Equatable, Sendable {
     /// No audio for the watch's timeout (reported once per episode): the writer or the
     /// device is alive but sends nothing. The value is the seconds since the last audio.
     case stalled(secondsWithoutAudio: Double)
@@ -26,7 +26,7 @@ public final class StallWatch {
     /// instead of reporting `.stalled`, so that a service manager can restart it.
     public let exitOnStall: Bool
     /// Stall episodes begun since this watch was made.
-    public private(set) var stallCount = 0
+    private(set) var stallCount = 0
 
     /// Hears each event as it happens, on the reading thread: the pipeline's run sets it
     /// for its duration, so that stalls reach its caller as `StreamEvent`s like the rest.

@@ -1,15 +1,18 @@
 import CKernels
 
-/// Pulls a source to its end and delivers its audio as mono samples at the
-/// model's rate (or at each of its members' distinct rates, one resampler per
-/// rate): channels averaged (the model was trained on mono), then resampled. Shared by the classifier pipeline and the `features` tool, so the
-/// training material goes through exactly the audio path the stream does.
-public final class MonoConverter {
+/// The input stage: reads a source to its end, to `--duration` or to a stop request;
+/// hands on its gaps and notices; averages its channels (the models were trained on
+/// mono), replaces samples no float path should carry (see `sanitize`), shows each
+/// chunk to the loudness meter, and resamples to the model's rate (or to each of its
+/// members' distinct rates, one resampler per rate). Shared by the classifier pipeline
+/// and the `features` tool, so the training material goes through exactly the audio
+/// path the stream does.
+public final class SourceReader {
     /// Frames (of any channel count) read from a source per call.
-    public static let chunkFrames = 4096
+    static let chunkFrames = 4096
 
     /// The rates audio is delivered at, in the order each chunk is delivered.
-    public let outputRates: [Int]
+    let outputRates: [Int]
     public var outputRate: Int { outputRates[0] }
     /// One chunk of the widest source run so far. Grown per source rather than made
     /// for `AudioLimits.maxChannels` up front: that was 1 MiB, written once and
@@ -24,7 +27,7 @@ public final class MonoConverter {
     public init(outputRates: [Int]) {
         precondition(!outputRates.isEmpty && Set(outputRates).count == outputRates.count)
         self.outputRates = outputRates
-        mono = [Float](repeating: 0, count: MonoConverter.chunkFrames)
+        mono = [Float](repeating: 0, count: SourceReader.chunkFrames)
     }
 
     /// Reads `source` until it ends, `maxSeconds` of it have been read, or a
@@ -51,10 +54,10 @@ public final class MonoConverter {
         let format = source.format
         try AudioLimits.check(format, declaredBy: source.name)
         let resamplers = try outputRates.map {
-            try Resampler(inputRate: format.sampleRate, outputRate: $0, maxInput: MonoConverter.chunkFrames)
+            try Resampler(inputRate: format.sampleRate, outputRate: $0, maxInput: SourceReader.chunkFrames)
         }
-        if interleaved.count < MonoConverter.chunkFrames * format.channels {
-            interleaved = [Float](repeating: 0, count: MonoConverter.chunkFrames * format.channels)
+        if interleaved.count < SourceReader.chunkFrames * format.channels {
+            interleaved = [Float](repeating: 0, count: SourceReader.chunkFrames * format.channels)
         }
         var framesLeft = maxSeconds.map { Int(($0 * Double(format.sampleRate)).rounded()) } ?? Int.max
         let channels = format.channels
@@ -64,7 +67,7 @@ public final class MonoConverter {
         while framesLeft > 0 {
             if StopRequest.isSet { stopped = true; break }
             let count = try interleaved.withUnsafeMutableBufferPointer { buffer in
-                try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(MonoConverter.chunkFrames * channels)]))
+                try source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(SourceReader.chunkFrames * channels)]))
             }
             let gaps = source.takeDiscontinuities()
             if gaps > 0 { onGaps(gaps) }
@@ -78,7 +81,7 @@ public final class MonoConverter {
             downmix(frames: frames, channels: channels)
             if sanitize(frames: frames) && !warnedAboutBadSamples {
                 warnedAboutBadSamples = true
-                try onNotice(Notice(.warning, "\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(MonoConverter.sampleLimit)) full scale) "
+                try onNotice(Notice(.warning, "\(source.name): NaN, infinite or out-of-range samples (beyond +-\(Int(SourceReader.sampleLimit)) full scale) "
                      + "replaced; first near \(TextFormatting.fixed(Double(framesRead) / Double(format.sampleRate), 1)) s"))
             }
             framesRead += frames
@@ -102,15 +105,15 @@ public final class MonoConverter {
         mono.withUnsafeMutableBufferPointer { m in
             // Nearly every chunk is all normal numbers within range: a vectorised count
             // settles that, and only chunks with something to fix take the loop below.
-            if gs_any_irregular(m.baseAddress!, frames, MonoConverter.sampleLimit) == 0 { return }
+            if gs_any_irregular(m.baseAddress!, frames, SourceReader.sampleLimit) == 0 { return }
             for i in 0..<frames {
                 let v = m[i]
-                if v.isFinite && abs(v) <= MonoConverter.sampleLimit {
+                if v.isFinite && abs(v) <= SourceReader.sampleLimit {
                     if v.isSubnormal { m[i] = 0 }
                     continue
                 }
                 bad = true
-                m[i] = v.isNaN ? 0 : (v > 0 ? MonoConverter.sampleLimit : -MonoConverter.sampleLimit)
+                m[i] = v.isNaN ? 0 : (v > 0 ? SourceReader.sampleLimit : -SourceReader.sampleLimit)
             }
         }
         return bad

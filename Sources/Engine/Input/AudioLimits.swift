@@ -3,7 +3,7 @@
 /// the command line, libsndfile, ALSA) and the pipeline check through `check`.
 public enum AudioLimits {
     public static let maxChannels = 64
-    public static let channelCounts = 1...maxChannels
+    static let channelCounts = 1...maxChannels
     public static let sampleRates = 1000...768_000
 
     /// Throws `error` with one line, "`declarer` says 65 channels; expected 1 to 64" (channels

@@ -16,10 +16,10 @@ public final class ALSACapture: AudioSource {
     /// The sample format the device agreed to.
     public let encoding: SampleEncoding
     /// Frames per period (one `read(into:)` returns at most this many) and in the ring buffer.
-    public let periodFrames: Int
-    public let bufferFrames: Int
+    let periodFrames: Int
+    let bufferFrames: Int
     /// Overruns and suspends recovered since open.
-    public private(set) var gapCount = 0
+    private(set) var gapCount = 0
 
     static let preferredEncodings: [SampleEncoding] = [.float32LE, .s32LE, .s16LE, .s24_3LE, .s24LE]
     /// The PCM is opened non-blocking and waited on in slices this long, so that a stop
