@@ -6,6 +6,7 @@
 # (10001), environment and working directory and mounts /proc and /dev, as a runtime
 # would, but no cgroups or network namespace:
 #  1. the image's configuration: entry point /usr/bin/genre-stream, user 10001:10001;
+#     contrib/kubernetes/stream.yaml names this image (its version);
 #  2. genre-stream, ffmpeg and bash start (every shared library is in the image), as
 #     the user 10001; ffmpeg has https and the CA bundle is there;
 #  3. the entry point with the default model on a demo clip on stdin: every JSONL
@@ -34,6 +35,8 @@ config="$(buildah inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1
 [ "$config" = "10001:10001 [/usr/bin/genre-stream]" ] \
     || fail "expected user 10001:10001 and entry point [/usr/bin/genre-stream]; the image has '$config'"
 echo "check-image: $tag: $(buildah images --format '{{.Size}}' "$tag" | head -1), user and entry point: $config"
+grep -q "^ *image: $tag\$" contrib/kubernetes/stream.yaml \
+    || fail "contrib/kubernetes/stream.yaml does not name the image built, $tag"
 
 container="$(buildah from "$tag")"
 in_image() { buildah run --isolation chroot -v "$PWD/demo:/demo:ro" "$@"; }
