@@ -138,9 +138,14 @@ buildah config \
     --label org.opencontainers.image.revision="$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)" \
     "$container"
 buildah umount "$container" >/dev/null
+previous="$(buildah images --quiet --no-trunc "$tag" 2>/dev/null || true)"
 buildah commit --quiet --rm "$container" "$tag" >/dev/null
 container=""
 [ -z "$also_latest" ] || buildah tag "$tag" "$also_latest"
+# The image this one replaces under the tag, unless something else still names it.
+if [ -n "$previous" ] && [ -z "$(buildah images --noheading --format '{{.Name}}' --filter "id=$previous" | grep -v '<none>')" ]; then
+    buildah rmi "$previous" >/dev/null 2>&1 || true
+fi
 
 size="$(buildah images --format '{{.Size}}' "$tag" | head -1)"
 echo "build-image: $tag, $size ($(wc -l < "$stage/libraries") shared libraries)" >&2

@@ -92,8 +92,11 @@ wait_for_listener() {
 }
 
 # 4. Listening, but no audio yet: no window, the probe fails and says so.
-sleep 20 | in_image "$container" -- /usr/bin/genre-stream --model small --listen "127.0.0.1:$port" \
-    > /dev/null 2> "$work/idle.err" &
+# Its stdin a FIFO that this script holds open and never writes: no audio, no end.
+mkfifo "$work/silent"
+exec 5<> "$work/silent"
+in_image "$container" -- /usr/bin/genre-stream --model small --listen "127.0.0.1:$port" \
+    < "$work/silent" > /dev/null 2> "$work/idle.err" &
 idle=$!
 wait_for_listener
 if out="$(probe)"; then fail "the probe passed before any window"; fi
@@ -101,6 +104,7 @@ if out="$(probe)"; then fail "the probe passed before any window"; fi
     || fail "the probe before any window said '$out'"
 kill -TERM "$pid"
 wait "$idle" || true
+exec 5>&-
 echo "check-image: before the first window the probe fails: $out"
 
 # 5. The pods' command: ffmpeg decodes the file in real time into genre-stream.
