@@ -6,7 +6,7 @@
 #     for two streams, one with a URL full of characters that YAML and sed treat
 #     specially; a manifest with a misspelt field must fail, so that a validator that
 #     validates nothing cannot pass;
-#  2. what the schemas cannot see: the URL and options round-trip through add-stream.sh;
+#  2. what the schemas cannot see: the URL, options and image round-trip through add-stream.sh;
 #     one port (9101) in --listen, the container port, the probes, the scrape
 #     annotation and the Service; the Service and the ServiceMonitor select the pods;
 #     add-stream.sh refuses a name Kubernetes would refuse.
@@ -31,15 +31,15 @@ k8s=contrib/kubernetes
 
 url='https://radio.example/live.mp3?key=a&b="c"|d\e'
 "$k8s/add-stream.sh" radio1 "$url" '--model small --output jsonl --clock wall' > "$work/radio1.yaml"
-"$k8s/add-stream.sh" 2nd-station http://192.0.2.7:8000/stream > "$work/2nd-station.yaml"
+GENRE_STREAM_IMAGE=registry.example:5000/genre-stream:0.1.0 \
+    "$k8s/add-stream.sh" 2nd-station http://192.0.2.7:8000/stream > "$work/2nd-station.yaml"
 for kubernetes in 1.37.0 1.30.0; do
     "$venv/bin/kubernetes-validate" --strict --quiet -k "$kubernetes" \
         "$k8s/common.yaml" "$k8s/stream.yaml" "$work/radio1.yaml" "$work/2nd-station.yaml"
 done
 sed 's/^\( *\)periodSeconds: 20$/\1periodSecond: 20/' "$k8s/stream.yaml" > "$work/misspelt.yaml"
 if "$venv/bin/kubernetes-validate" --strict --quiet "$work/misspelt.yaml" > "$work/misspelt.out" 2>&1; then
-    fail_validator="kubernetes-validate passed a StatefulSet with 'periodSecond'"
-    echo "check-kubernetes: $fail_validator" >&2
+    echo "check-kubernetes: kubernetes-validate passed a StatefulSet with 'periodSecond'" >&2
     exit 1
 fi
 echo "check-kubernetes: kubernetes-validate $version --strict, Kubernetes 1.37.0 and 1.30.0: common.yaml, stream.yaml and two add-stream.sh outputs pass; a misspelt field fails"
@@ -63,6 +63,10 @@ pod = sts["spec"]["template"]
 container = pod["spec"]["containers"][0]
 if container["envFrom"][0]["configMapRef"]["name"] != config["metadata"]["name"]:
     fail("the StatefulSet does not take its environment from its ConfigMap")
+
+other = load(f"{work}/2nd-station.yaml")[1]["spec"]["template"]["spec"]["containers"][0]
+if other["image"] != "registry.example:5000/genre-stream:0.1.0":
+    fail(f"add-stream.sh with GENRE_STREAM_IMAGE set the image to {other['image']!r}")
 
 (service,) = load(f"{k8s}/common.yaml")
 (monitor,) = load(f"{k8s}/servicemonitor.yaml")
@@ -88,7 +92,7 @@ if any(service["metadata"]["labels"].get(k) != v for k, v in monitor["spec"]["se
     fail("the ServiceMonitor does not select the Service's metrics port")
 if pod["spec"]["securityContext"]["runAsUser"] != 10001:
     fail("the pods do not run as the image's user 10001")
-print(f"check-kubernetes: the URL and options round-trip; port {port} everywhere; the Service and ServiceMonitor select the pods")
+print(f"check-kubernetes: the URL, options and image round-trip; port {port} everywhere; the Service and ServiceMonitor select the pods")
 PY
 
 for bad in Radio1 -radio radio_1 "" "$(printf 'a%.0s' {1..40})"; do

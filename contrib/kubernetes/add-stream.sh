@@ -3,7 +3,8 @@
 # (its ConfigMap and StatefulSet, genre-stream-NAME), to review or to pipe into
 # `kubectl apply -f -`. NAME is the stream's name in its lines and metrics: lower-case
 # letters, digits and '-', at most 39 characters (a StatefulSet's name, with the
-# "genre-stream-" before it, may have 52).
+# "genre-stream-" before it, may have 52). GENRE_STREAM_IMAGE names the image where
+# the cluster pulls it from (default: stream.yaml's, as scripts/build-image.sh tags it).
 set -euo pipefail
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
     echo "usage: add-stream.sh NAME URL [GENRE_STREAM_ARGS]   (e.g. add-stream.sh radio1 https://radio.example/live.mp3 | kubectl apply -f -)" >&2
@@ -30,6 +31,7 @@ quote() {
 edits=(-e "s|genre-stream-example|genre-stream-$name|g"
        -e "s|app.kubernetes.io/instance: example\$|app.kubernetes.io/instance: $name|"
        -e "s|^  STREAM_URL: \".*\"\$|  STREAM_URL: \"$(quote "$url")\"|")
+[ -z "${GENRE_STREAM_IMAGE:-}" ] || edits+=(-e "s|^\( *image: \).*\$|\1$(quote "$GENRE_STREAM_IMAGE")|")
 [ $# -lt 3 ] || edits+=(-e "s|^  GENRE_STREAM_ARGS: \".*\"\$|  GENRE_STREAM_ARGS: \"$(quote "$3")\"|")
 # The template's own comments say how to use it; the printed manifests say what they are.
 echo "# genre-stream for the stream $name, from contrib/kubernetes/add-stream.sh"
