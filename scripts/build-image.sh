@@ -143,7 +143,7 @@ buildah commit --quiet --rm "$container" "$tag" >/dev/null
 container=""
 [ -z "$also_latest" ] || buildah tag "$tag" "$also_latest"
 # The image this one replaces under the tag, unless something else still names it.
-if [ -n "$previous" ] && [ -z "$(buildah images --noheading --format '{{.Name}}' --filter "id=$previous" | grep -v '<none>')" ]; then
+if [ -n "$previous" ] && ! buildah images --noheading --format '{{.Name}}' --filter "id=$previous" | grep -qv '<none>'; then
     buildah rmi "$previous" >/dev/null 2>&1 || true
 fi
 

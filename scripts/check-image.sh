@@ -44,6 +44,7 @@ in_image() { buildah run --isolation chroot -v "$PWD/demo:/demo:ro" "$@"; }
 # 2. Each executable loads (the loader, its libraries) and runs as the image's user.
 version="$(in_image "$container" -- /usr/bin/genre-stream --version < /dev/null)"
 ffmpeg_version="$(in_image "$container" -- /usr/bin/ffmpeg -hide_banner -version < /dev/null | head -1)"
+# shellcheck disable=SC2016  # $UID is the image's bash's
 uid="$(in_image "$container" -- /usr/bin/bash -c 'echo $UID' < /dev/null)"
 [ "$uid" = 10001 ] || fail "commands run as uid '$uid', expected 10001"
 in_image "$container" -- /usr/bin/ffmpeg -hide_banner -protocols < /dev/null | grep -qx '  *https' \
