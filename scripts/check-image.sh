@@ -8,22 +8,26 @@
 #  1. the image's configuration: entry point /usr/bin/genre-stream, user 10001:10001;
 #     contrib/kubernetes/stream.yaml names this image (its version);
 #  2. genre-stream, ffmpeg and bash start (every shared library is in the image), as
-#     the user 10001; ffmpeg has https and the CA bundle is there;
+#     the user 10001; ffmpeg has https, and with -tls_verify 1 refuses a local https
+#     server signed by a test CA until the CA is added to the image's bundle;
 #  3. the entry point with the default model on a demo clip on stdin: every JSONL
 #     line parses and has a label of the model; the clip is classical;
 #  4. the liveness probe (genre-stream-fresh) fails while genre-stream has no window;
 #  5. the pods' command (genre-stream-url, as contrib/kubernetes runs it) on a demo
 #     file through ffmpeg in real time: the probe passes once a window is out,
 #     genre-stream is the main process and ffmpeg its child, SIGTERM ends it with 143,
-#     every line names the stream; without STREAM_URL it exits 64.
+#     every line names the stream, nothing was written in the image's file system
+#     (the pods' root is read-only); without STREAM_URL it exits 64.
 # Usage: scripts/check-image.sh [--binary PATH]   (default: the release binary, built
 # as scripts/install.sh builds it; a no-op after scripts/leak-check.sh in CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="$(scripts/build-image.sh "$@")"
 container=""
+https_server=""
 work="$(mktemp -d)"
 cleanup() {
+    [ -z "$https_server" ] || kill "$https_server" 2>/dev/null || true
     [ -z "$container" ] || buildah rm "$container" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -52,6 +56,45 @@ in_image "$container" -- /usr/bin/ffmpeg -hide_banner -protocols < /dev/null | g
 in_image "$container" -- /usr/bin/bash -c '[ -s /etc/ssl/certs/ca-certificates.crt ]' < /dev/null \
     || fail "no CA bundle at /etc/ssl/certs/ca-certificates.crt"
 echo "check-image: runs as uid $uid: $version; $ffmpeg_version, https, CA bundle"
+
+# ffmpeg verifies a server's certificate only with -tls_verify 1, and then against the
+# image's bundle: a test CA's server fails, and passes once the CA is in the bundle
+# (of this working container only; the image keeps Debian's). openssl comes with
+# ca-certificates, which build-image.sh installs.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=check-image CA" \
+    -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+openssl x509 -req -days 1 -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
+    -extfile <(echo "subjectAltName=IP:127.0.0.1") -out "$work/server.crt" 2>/dev/null
+tls_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python3 - "$tls_port" "$PWD/demo" "$work/server.crt" "$work/server.key" > "$work/https.log" 2>&1 <<'PY' &
+import functools, http.server, ssl, sys
+port, directory, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+handler.log_message = lambda *args: None
+server = http.server.HTTPServer(("127.0.0.1", port), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+PY
+https_server=$!
+https_get() {  # prints how many bytes of WAV ffmpeg wrote
+    { in_image "$container" -- /usr/bin/ffmpeg -nostdin -hide_banner -loglevel error -tls_verify 1 \
+        -i "https://127.0.0.1:$tls_port/vibe_ace-kevin_macleod.ogg" -t 1 -f wav - < /dev/null 2> "$work/tls.err" || true; } | wc -c
+}
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break; sleep 0.1; done
+untrusted="$(https_get)"
+cat "$work/ca.crt" >> "$(buildah mount "$container")/etc/ssl/certs/ca-certificates.crt"
+trusted="$(https_get)"
+kill "$https_server"
+wait "$https_server" 2>/dev/null || true
+https_server=""
+if [ "$untrusted" -ne 0 ] || [ "$trusted" -lt 1000 ]; then
+    cat "$work/tls.err" >&2
+    fail "ffmpeg -tls_verify 1: expected nothing from a server the bundle does not trust, audio once it does; got $untrusted and $trusted bytes"
+fi
+echo "check-image: ffmpeg -tls_verify 1 refuses a server outside the CA bundle and reads it ($trusted bytes of WAV) once its CA is in the bundle"
 
 # 3. The default model on a demo clip: every line parses and has one of its labels.
 in_image "$container" -- /usr/bin/genre-stream --output jsonl \
@@ -141,6 +184,18 @@ if grep -vq '"source":"check"' "$work/stream.jsonl"; then
     head -3 "$work/stream.jsonl" >&2
     fail "a line without \"source\":\"check\" (STREAM_NAME)"
 fi
+# readOnlyRootFilesystem in the manifests: the commands above wrote nothing in the
+# container's file system but the mount points buildah run makes (and the CA above).
+upper="$(dirname "$(buildah mount "$container")")/diff"
+if [ -d "$upper" ]; then
+    written="$(find "$upper" -mindepth 1 -printf '%P\n' \
+        | grep -vxE '(etc|etc/(hosts|hostname|resolv\.conf)|run|demo|etc/ssl|etc/ssl/certs|etc/ssl/certs/ca-certificates\.crt)' || true)"
+    [ -z "$written" ] || fail "written in the image's file system: $written"
+    echo "check-image: nothing written in the image's file system (a read-only root will do)"
+else
+    echo "check-image: no overlay upper directory at $upper: writes not checked"
+fi
+
 status=0
 in_image "$container" -- /usr/bin/genre-stream-url < /dev/null > /dev/null 2> "$work/empty.err" || status=$?
 [ "$status" -eq 64 ] || { cat "$work/empty.err" >&2; fail "without STREAM_URL, expected exit 64; got $status"; }
