@@ -27,6 +27,8 @@ public struct RunSummary: Sendable {
 
     private var lastLabel: String?
     private var lastKind: WindowResult.Kind?
+    /// Per label, the loudness of its windows (`--loudness`), in `labels`' order.
+    private var labelLoudness: [LoudnessIntegrator] = []
 
     public init(source: String) {
         self.source = source
@@ -42,12 +44,26 @@ public struct RunSummary: Sendable {
         if Segment.cuts(before: result, label: lastLabel, kind: lastKind) { segments += 1 }
         lastLabel = label
         lastKind = result.kind
-        if let i = labels.firstIndex(where: { $0.label == label }) {
+        let i: Int
+        if let known = labels.firstIndex(where: { $0.label == label }) {
+            i = known
             labels[i].seconds += result.newSeconds
             labels[i].windows += 1
         } else {
+            i = labels.count
             labels.append(LabelTime(label: label, seconds: result.newSeconds, windows: 1))
         }
+        if let blocks = result.loudness?.blocks {
+            while labelLoudness.count <= i { labelLoudness.append(LoudnessIntegrator()) }
+            labelLoudness[i].add(blocks)
+        }
+    }
+
+    /// The integrated loudness of a label's windows, LUFS (-infinity below the gate);
+    /// nil without `--loudness`.
+    public func integratedLUFS(of label: LabelTime) -> Double? {
+        guard let i = labels.firstIndex(where: { $0.label == label.label }), i < labelLoudness.count else { return nil }
+        return labelLoudness[i].integratedLUFS
     }
 
     /// Stalls can happen while no window completes; they are counted as they happen.

@@ -6,17 +6,21 @@ public struct SegmentFormatter: Sendable {
     public let clock: ClockMode
     /// Prefix human lines with the source: on when several files are processed.
     public let showSource: Bool
+    /// Each segment's integrated loudness and range (`--loudness`).
+    public let loudness: Bool
 
-    public init(format: OutputFormat, clock: ClockMode, showSource: Bool) {
+    public init(format: OutputFormat, clock: ClockMode, showSource: Bool, loudness: Bool = false) {
         self.format = format
         self.clock = clock
         self.showSource = showSource
+        self.loudness = loudness
     }
 
     /// CSV's column names, printed once before any segment.
     public var headerLine: String? {
         guard format == .csv else { return nil }
         return "source,segment,label,kind,start_s,end_s,seconds,windows,mean_confidence,start_wall,end_wall,final,started_by"
+            + (loudness ? ",integrated_lufs,loudness_range_lu" : "")
     }
 
     public func line(for s: Segment) -> String {
@@ -30,6 +34,9 @@ public struct SegmentFormatter: Sendable {
             line += "  " + s.label.padding(toWidth: 9) + "  " + F.clock(s.seconds)
             if let c = s.meanConfidence { line += "  mean confidence " + F.fixed(c, 2) }
             line += "  (\(s.windows) window" + (s.windows == 1 ? ")" : "s)")
+            if loudness, let l = s.loudness {
+                line += l.integratedLUFS.isFinite ? "  " + F.fixed(l.integratedLUFS, 1) + " LUFS, range " + F.fixed(l.rangeLU, 1) + " LU" : "  below the loudness gate"
+            }
             if s.startedBy != "start" && s.startedBy != "label_change" { line += "  [" + String(s.startedBy.map { $0 == "_" ? " " : $0 }) + "]" }
             return line + (s.isFinal ? "  [end of input]" : "")
         case .jsonl:
@@ -40,6 +47,12 @@ public struct SegmentFormatter: Sendable {
             if wall { line += ",\"start_wall\":\"" + F.wallClock(s.startWallSeconds) + "\",\"end_wall\":\"" + F.wallClock(s.endWallSeconds) + "\"" }
             line += ",\"windows\":\(s.windows),\"mean_confidence\":" + (s.meanConfidence.map { F.fixed($0, 4) } ?? "null")
             line += ",\"started_by\":\"" + s.startedBy + "\""
+            if loudness {
+                line += ",\"loudness\":" + (s.loudness.map {
+                    "{\"integrated_lufs\":" + SummaryFormatter.lufs($0.integratedLUFS, "null", decimals: 2)
+                        + ",\"range_lu\":" + SummaryFormatter.lufs($0.rangeLU, "null", decimals: 2) + "}"
+                } ?? "null")
+            }
             return line + ",\"final\":" + (s.isFinal ? "true" : "false") + "}"
         case .csv:
             return [F.csvField(s.source), String(s.index), F.csvField(s.label), s.kind.rawValue,
@@ -47,6 +60,8 @@ public struct SegmentFormatter: Sendable {
                     s.meanConfidence.map { F.fixed($0, 4) } ?? "",
                     wall ? F.wallClock(s.startWallSeconds) : "", wall ? F.wallClock(s.endWallSeconds) : "",
                     s.isFinal ? "1" : "0", s.startedBy].joined(separator: ",")
+                + (loudness ? "," + SummaryFormatter.lufs(s.loudness?.integratedLUFS ?? -.infinity, "", decimals: 2)
+                              + "," + SummaryFormatter.lufs(s.loudness?.rangeLU ?? -.infinity, "", decimals: 2) : "")
         }
     }
 }

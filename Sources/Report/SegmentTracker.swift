@@ -24,6 +24,8 @@ public struct Segment: Sendable, Equatable {
     /// How it began: "start" (the input's first, or the first after a stall), a song's
     /// start (`SongStart`: "boundary", "after_talk", "after_silence"), or "label_change".
     public var startedBy: String = "start"
+    /// Its integrated loudness and range (`--loudness`); nil when not measured.
+    public var loudness: StretchLoudness? = nil
 
     /// Whether `result` begins a new segment after a window labelled `label` of `kind`:
     /// a change of label or kind, or a new song found by the song-aware decisions.
@@ -45,6 +47,8 @@ public struct SegmentTracker: Sendable {
     /// Where the last closed segment of this input ended on the wall clock, while the next
     /// one follows it directly (nil after a stall and at the start of an input).
     private var lastWallEnd: Double?
+    /// The loudness of the segment in progress (made at the first window that has one).
+    private var loudness: LoudnessIntegrator?
 
     public init() {}
 
@@ -72,6 +76,11 @@ public struct SegmentTracker: Sendable {
                 startSeconds: result.endSeconds - result.newSeconds, endSeconds: result.endSeconds, windows: 1,
                 meanConfidence: nil, startWallSeconds: start, endWallSeconds: wallSeconds,
                 isFinal: false, startedBy: startedBy)
+            loudness?.reset()
+        }
+        if let blocks = result.loudness?.blocks {
+            if loudness == nil { loudness = LoudnessIntegrator() }
+            loudness!.add(blocks)
         }
         if let confidence = result.confidence {
             confidenceSum += confidence
@@ -99,6 +108,7 @@ public struct SegmentTracker: Sendable {
         var segment = segment
         segment.meanConfidence = confidenceCount > 0 ? confidenceSum / Double(confidenceCount) : nil
         segment.isFinal = final
+        segment.loudness = loudness.map(StretchLoudness.init)
         count += 1
         lastWallEnd = segment.endWallSeconds
         return segment

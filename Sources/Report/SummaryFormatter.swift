@@ -23,7 +23,7 @@ public struct SummaryFormatter: Sendable {
             }
             line += ",\"labels\":{" + labels.map {
                 F.jsonString($0.label) + ":{\"seconds\":" + F.fixed($0.seconds, 3) + ",\"share\":" + F.fixed(s.share(of: $0), 4)
-                    + ",\"windows\":\($0.windows)}"
+                    + ",\"windows\":\($0.windows)" + (s.integratedLUFS(of: $0).map { ",\"integrated_lufs\":" + Self.lufs($0, "null") } ?? "") + "}"
             }.joined(separator: ",") + "}}"
             return [line]
         }
@@ -34,10 +34,19 @@ public struct SummaryFormatter: Sendable {
             head += ", " + (l.integratedLUFS.isFinite ? F.fixed(l.integratedLUFS, 1) + " LUFS integrated" : "below the loudness gate")
                 + (l.rangeLU.isFinite ? ", range " + F.fixed(l.rangeLU, 1) + " LU" : "")
         }
-        return [head] + labels.map {
-            "  " + $0.label.padding(toWidth: 9) + "  " + F.clock($0.seconds) + "  "
-                + (F.fixed(100 * s.share(of: $0), 1) + "%").leftPadded(toWidth: 6) + "  " + counted($0.windows, "window")
+        return [head] + labels.map { label in
+            let windows = counted(label.windows, "window")
+            let loudness = s.integratedLUFS(of: label).map { lufs in
+                windows.padding(toWidth: 11) + "  " + Self.lufs(lufs, "below the loudness gate") + (lufs.isFinite ? " LUFS" : "")
+            }
+            return "  " + label.label.padding(toWidth: 9) + "  " + F.clock(label.seconds) + "  "
+                + (F.fixed(100 * s.share(of: label), 1) + "%").leftPadded(toWidth: 6) + "  " + (loudness ?? windows)
         }
+    }
+
+    /// A loudness with one decimal in text, two in JSON; `missing` below the gate.
+    static func lufs(_ value: Double, _ missing: String, decimals: Int = 1) -> String {
+        value.isFinite ? TextFormatting.fixed(value, decimals) : missing
     }
 }
 

@@ -123,7 +123,7 @@ extension Classify {
         let stdout = LineWriter()
         var sinks: [EventSink] = []
         if segments {
-            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: files.count > 1), writer: stdout))
+            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: files.count > 1, loudness: loudness), writer: stdout))
         } else {
             let tagLabels = pipeline.settings.tags ? model.output(ModelOutput.tags)?.labels ?? [] : []
             sinks.append(try WindowLines(
@@ -133,7 +133,7 @@ extension Classify {
                 writer: stdout))
         }
         if let segmentsFile {
-            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: true),
+            sinks.append(try SegmentLines(formatter: SegmentFormatter(format: format, clock: clockMode, showSource: true, loudness: loudness),
                                           writer: LineWriter(appendingTo: segmentsFile)))
         }
         return sinks

@@ -145,3 +145,126 @@ final class LoudnessTests: XCTestCase {
         XCTAssertNotEqual(steady[1].momentaryLUFS, steady[4].momentaryLUFS, "the readings move")
     }
 }
+
+/// Loudness over stretches of windows (segments, labels) from the blocks each window
+/// carries: against a direct BS.1770 / Tech 3342 computation, and against libebur128's
+/// and ffmpeg's figures for whole clips.
+final class LoudnessIntegratorTests: XCTestCase {
+    /// BS.1770-4's gating and Tech 3342's range, computed directly from the values.
+    private static func reference(blocks: [Double], shortTerms: [Double]) -> (integrated: Double, range: Double) {
+        func mean(_ values: [Double]) -> Double { LoudnessIntegrator.lufs(values.map(LoudnessIntegrator.energy).reduce(0, +) / Double(values.count)) }
+        let absolute = blocks.filter { $0 >= -70 }
+        let gate = mean(absolute) - 10
+        let integrated = mean(absolute.filter { $0 >= gate })
+        let st = shortTerms.filter { $0 >= -70 }
+        let stGate = mean(st) - 20
+        let kept = st.filter { $0 >= stGate }.sorted()
+        func percentile(_ p: Double) -> Double { kept[Int((p * Double(kept.count - 1)).rounded())] }
+        return (integrated, percentile(0.95) - percentile(0.10))
+    }
+
+    func testIntegratedAndRangeAgreeWithTheDirectComputation() {
+        var rng = SeededRandom(seed: 11)
+        for trial in 0..<20 {
+            var integrator = LoudnessIntegrator()
+            var blocks: [Double] = [], shortTerms: [Double] = []
+            // Windows of 30 blocks and 3 short-term values: loud and quiet passages, some silence.
+            for w in 0..<(5 + trial * 3) {
+                var window = LoudnessBlocks()
+                let level = w % 4 == 3 ? -45.0 : -14 - 10 * Double(rng.floats(1, in: 0...1)[0])
+                for _ in 0..<30 {
+                    let v = w % 7 == 6 ? -Double.infinity : level + 3 * Double(rng.floats(1)[0])
+                    window.appendBlock(v)
+                    blocks.append(v)
+                }
+                for _ in 0..<3 {
+                    let v = level + 2 * Double(rng.floats(1)[0])
+                    window.appendShortTerm(v)
+                    shortTerms.append(v)
+                }
+                integrator.add(window)
+            }
+            let expected = Self.reference(blocks: blocks, shortTerms: shortTerms)
+            XCTAssertEqual(integrator.integratedLUFS, expected.integrated, accuracy: 0.05, "trial \(trial)")
+            XCTAssertEqual(integrator.rangeLU, expected.range, accuracy: 0.15, "trial \(trial)")
+        }
+    }
+
+    func testSilenceIsBelowTheGateAndResetForgets() {
+        var integrator = LoudnessIntegrator()
+        var window = LoudnessBlocks()
+        for _ in 0..<30 { window.appendBlock(-.infinity) }
+        integrator.add(window)
+        XCTAssertEqual(integrator.integratedLUFS, -.infinity)
+        var loud = LoudnessBlocks()
+        for _ in 0..<30 { loud.appendBlock(-20) }
+        integrator.add(loud)
+        XCTAssertEqual(integrator.integratedLUFS, -20, accuracy: 1e-9)
+        integrator.reset()
+        XCTAssertTrue(integrator.isEmpty)
+        XCTAssertEqual(integrator.integratedLUFS, -.infinity)
+    }
+
+    /// A segment's loudness is its own windows' and a label's its own: a loud segment
+    /// and a quiet one of another label read apart.
+    func testSegmentsAndLabelsEachIntegrateTheirOwnWindows() {
+        func window(_ index: Int, _ label: String, lufs: Double) -> WindowResult {
+            var result = WindowResult(source: "s", index: index, kind: .music, startSeconds: Double(3 * index), endSeconds: Double(3 * index + 3),
+                                      newSeconds: 3, label: label, confidence: 0.9, rawLabel: label, rawConfidence: 0.9, levelDBFS: -20)
+            var loudness = Loudness(momentaryLUFS: lufs, shortTermLUFS: lufs, truePeakDBTP: -1, integratedLUFS: lufs, rangeLU: 0)
+            for _ in 0..<30 { loudness.blocks.appendBlock(lufs) }
+            for _ in 0..<3 { loudness.blocks.appendShortTerm(lufs) }
+            result.loudness = loudness
+            return result
+        }
+        let windows = [window(0, "rock", lufs: -9), window(1, "rock", lufs: -11), window(2, "jazz", lufs: -24), window(3, "jazz", lufs: -24),
+                       window(4, "rock", lufs: -10)]
+        var tracker = SegmentTracker(), segments: [Segment] = []
+        var summary = RunSummary(source: "s")
+        for w in windows {
+            tracker.process(w, wallSeconds: 0) { segments.append($0) }
+            summary.add(w)
+        }
+        tracker.finish { segments.append($0) }
+        XCTAssertEqual(segments.map(\.label), ["rock", "jazz", "rock"])
+        let integrated = segments.map { $0.loudness?.integratedLUFS ?? .nan }
+        XCTAssertEqual(integrated[0], LoudnessIntegrator.lufs((LoudnessIntegrator.energy(-9) + LoudnessIntegrator.energy(-11)) / 2), accuracy: 1e-6)
+        XCTAssertEqual(integrated[1], -24, accuracy: 1e-6)
+        XCTAssertEqual(integrated[2], -10, accuracy: 1e-6)
+        XCTAssertEqual(segments[0].loudness?.rangeLU ?? .nan, 2, accuracy: 0.15)
+        let rock = summary.labels.first { $0.label == "rock" }!, jazz = summary.labels.first { $0.label == "jazz" }!
+        XCTAssertEqual(summary.integratedLUFS(of: rock) ?? .nan,
+                       LoudnessIntegrator.lufs([-9.0, -11, -10].map(LoudnessIntegrator.energy).reduce(0, +) / 3), accuracy: 1e-6)
+        XCTAssertEqual(summary.integratedLUFS(of: jazz) ?? .nan, -24, accuracy: 1e-6)
+        let text = SummaryFormatter(json: false).lines(for: summary).joined(separator: "\n")
+        XCTAssertTrue(text.contains("-24.0 LUFS"), text)
+    }
+
+    /// Over a whole clip, the windows' blocks integrate to what libebur128 reports as of the
+    /// last window's end (its own gating blocks) and to ffmpeg's integrated loudness at
+    /// that instant (the fixtures' 100-ms log; a tail shorter than half a window is in no window).
+    func testWholeClipsIntegrateToLibebur128AndFFmpeg() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("loudness-ffmpeg.json")))
+        let clips = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["clips"] as? [String: [String: Any]])
+        let model = try ModelFile.load(nameOrPath: "small")
+        var settings = PipelineSettings(hopFrames: model.frontend.framesPerWindow, decisions: .off)
+        settings.loudness = true
+        let pipeline = try Pipeline(model: model, settings: settings)
+        var compared = 0
+        for (path, clip) in clips.sorted(by: { $0.key < $1.key }) {
+            let file = Binary.repositoryRoot.appendingPathComponent(path)
+            guard FileManager.default.fileExists(atPath: file.path), let log = clip["frames"] as? [[Double]] else { continue }
+            var integrator = LoudnessIntegrator(), last: Loudness? = nil, end = 0.0
+            try pipeline.runWindows(try SoundFileSource(path: file.path)) { result in
+                if let l = result.loudness { integrator.add(l.blocks); last = l; end = result.endSeconds }
+            }
+            let meter = try XCTUnwrap(last, path)
+            let ffmpeg = try XCTUnwrap(log.min { abs($0[0] - end) < abs($1[0] - end) })[3]
+            XCTAssertEqual(integrator.integratedLUFS, meter.integratedLUFS, accuracy: 0.1, "vs libebur128, \(path)")
+            XCTAssertEqual(integrator.integratedLUFS, ffmpeg, accuracy: 0.15, "vs ffmpeg, \(path)")
+            if meter.rangeLU.isFinite { XCTAssertEqual(integrator.rangeLU, meter.rangeLU, accuracy: 0.2, "range vs libebur128, \(path)") }
+            compared += 1
+        }
+        XCTAssertGreaterThanOrEqual(compared, 3, "the repository's own clips at least")
+    }
+}

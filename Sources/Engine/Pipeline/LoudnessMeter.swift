@@ -20,6 +20,9 @@ public struct Loudness: Sendable, Equatable {
     public var integratedLUFS: Double
     /// Loudness range of the input so far, LU.
     public var rangeLU: Double
+    /// The measurements that ended since the previous window's end, from which the report
+    /// layer integrates loudness over any stretch of windows (a segment, a label).
+    public var blocks = LoudnessBlocks()
 
     public init(momentaryLUFS: Double, shortTermLUFS: Double, truePeakDBTP: Double, integratedLUFS: Double, rangeLU: Double) {
         self.momentaryLUFS = momentaryLUFS
@@ -27,6 +30,46 @@ public struct Loudness: Sendable, Equatable {
         self.truePeakDBTP = truePeakDBTP
         self.integratedLUFS = integratedLUFS
         self.rangeLU = rangeLU
+    }
+}
+
+/// BS.1770's gating blocks (400 ms, one every 100 ms) and EBU Tech 3342's short-term
+/// values (3 s, one every second, as libebur128 takes them for the loudness range) that
+/// ended within one window's new audio: what integrated loudness and loudness range
+/// over a stretch of windows are computed from. Fixed size, in the window's result: the
+/// per-window path allocates nothing. A window holds at most 6.4 s of new audio
+/// (`blockCapacity` blocks), which every model's hop is within.
+public struct LoudnessBlocks: Sendable, Equatable {
+    public static let blockCapacity = 64
+    public static let shortTermCapacity = 8
+    /// Block loudness, LUFS (-infinity for digital silence).
+    public private(set) var blockCount = 0
+    private var blockStorage = InlineArray<64, Float>(repeating: 0)
+    /// Short-term loudness, LUFS.
+    public private(set) var shortTermCount = 0
+    private var shortTermStorage = InlineArray<8, Float>(repeating: 0)
+
+    public init() {}
+
+    public func block(_ i: Int) -> Float { blockStorage[i] }
+    public func shortTerm(_ i: Int) -> Float { shortTermStorage[i] }
+
+    mutating func appendBlock(_ lufs: Double) {
+        guard blockCount < Self.blockCapacity else { return }
+        blockStorage[blockCount] = Float(lufs)
+        blockCount += 1
+    }
+
+    mutating func appendShortTerm(_ lufs: Double) {
+        guard shortTermCount < Self.shortTermCapacity else { return }
+        shortTermStorage[shortTermCount] = Float(lufs)
+        shortTermCount += 1
+    }
+
+    public static func == (a: LoudnessBlocks, b: LoudnessBlocks) -> Bool {
+        a.blockCount == b.blockCount && a.shortTermCount == b.shortTermCount
+            && (0..<a.blockCount).allSatisfy { a.blockStorage[$0] == b.blockStorage[$0] }
+            && (0..<a.shortTermCount).allSatisfy { a.shortTermStorage[$0] == b.shortTermStorage[$0] }
     }
 }
 
@@ -48,6 +91,10 @@ final class LoudnessMeter {
     private let windowEndSeconds: (Int) -> Double
     private var framesFed = 0
     private var nextWindow = 0, nextEndFrame = 0
+    /// libebur128's 100 ms, in frames (it rounds the same way), and the next block's end.
+    private var blockFrames = 1, nextBlockFrame = 0, blocksEnded = 0
+    /// The blocks and short-term values since the last window's end.
+    private var blocks = LoudnessBlocks()
     /// The highest true peak (linear) since the last window's end.
     private var peak = 0.0
     private var readings: [Reading]
@@ -57,11 +104,16 @@ final class LoudnessMeter {
         var shortTerm: Double
         /// Linear true peak since the window before.
         var peak: Double
+        /// The input's integrated loudness and range as of the window's end.
+        var integrated: Double
+        var range: Double
+        var blocks = LoudnessBlocks()
     }
 
     init(windowEndSeconds: @escaping (Int) -> Double) {
         self.windowEndSeconds = windowEndSeconds
-        readings = Array(repeating: Reading(momentary: -.infinity, shortTerm: -.infinity, peak: 0), count: Self.pending)
+        readings = Array(repeating: Reading(momentary: -.infinity, shortTerm: -.infinity, peak: 0, integrated: -.infinity, range: -.infinity),
+                         count: Self.pending)
     }
 
     deinit {
@@ -84,6 +136,10 @@ final class LoudnessMeter {
         nextWindow = 0
         nextEndFrame = endFrame(0)
         peak = 0
+        blockFrames = (format.sampleRate + 5) / 10
+        nextBlockFrame = blockFrames
+        blocksEnded = 0
+        blocks = LoudnessBlocks()
     }
 
     private func endFrame(_ window: Int) -> Int {
@@ -104,16 +160,23 @@ final class LoudnessMeter {
         }
         var done = 0
         while done < frames {
-            let step = min(frames - done, max(nextEndFrame - framesFed, 0))
+            let step = min(frames - done, max(min(nextEndFrame, nextBlockFrame) - framesFed, 0))
             if step > 0 {
                 ebur128_add_frames_float(state, interleaved.baseAddress! + done * channels, step)
                 framesFed += step
                 done += step
                 notePeak(state)
             }
+            if framesFed >= nextBlockFrame {
+                // A gating block ends once 400 ms are in; a short-term value every second once 3 s are.
+                blocksEnded += 1
+                if blocksEnded >= 4 { blocks.appendBlock(read(state, ebur128_loudness_momentary)) }
+                if blocksEnded >= 30 && blocksEnded % 10 == 0 { blocks.appendShortTerm(read(state, ebur128_loudness_shortterm)) }
+                nextBlockFrame += blockFrames
+            }
             if framesFed >= nextEndFrame {
-                readings[nextWindow % Self.pending] = Reading(momentary: read(state, ebur128_loudness_momentary),
-                                                              shortTerm: read(state, ebur128_loudness_shortterm), peak: peak)
+                readings[nextWindow % Self.pending] = reading(state)
+                blocks = LoudnessBlocks()
                 peak = 0
                 nextWindow += 1
                 nextEndFrame = endFrame(nextWindow)
@@ -127,10 +190,18 @@ final class LoudnessMeter {
         guard let state else { return nil }
         let reading = index < nextWindow && index >= nextWindow - Self.pending
             ? readings[index % Self.pending]
-            : Reading(momentary: read(state, ebur128_loudness_momentary), shortTerm: read(state, ebur128_loudness_shortterm), peak: peak)
-        return Loudness(momentaryLUFS: reading.momentary, shortTermLUFS: reading.shortTerm,
-                        truePeakDBTP: reading.peak > 0 ? 20 * log10(reading.peak) : -.infinity,
-                        integratedLUFS: read(state, ebur128_loudness_global), rangeLU: read(state, ebur128_loudness_range))
+            : self.reading(state)
+        var loudness = Loudness(momentaryLUFS: reading.momentary, shortTermLUFS: reading.shortTerm,
+                                truePeakDBTP: reading.peak > 0 ? 20 * log10(reading.peak) : -.infinity,
+                                integratedLUFS: reading.integrated, rangeLU: reading.range)
+        loudness.blocks = reading.blocks
+        return loudness
+    }
+
+    /// Every reading at the audio fed so far: a window's end, or the input's end.
+    private func reading(_ state: UnsafeMutablePointer<ebur128_state>) -> Reading {
+        Reading(momentary: read(state, ebur128_loudness_momentary), shortTerm: read(state, ebur128_loudness_shortterm), peak: peak,
+                integrated: read(state, ebur128_loudness_global), range: read(state, ebur128_loudness_range), blocks: blocks)
     }
 
     private func notePeak(_ state: UnsafeMutablePointer<ebur128_state>) {
