@@ -44,17 +44,7 @@ repo="$PWD"
 [ -z "$binary" ] || binary="$(cd "$OLDPWD" && realpath "$binary")"
 
 packages=(buildah ffmpeg ca-certificates)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "build-image: installing ${missing[*]}" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install-packages.sh build-image "${packages[@]}"
 
 if [ -z "$binary" ]; then
     eval "$(scripts/setup.sh)"

@@ -4,14 +4,7 @@
 # Installs gcc-aarch64-linux-gnu and qemu-user if missing (sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=()
-command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
-if [ ${#need[@]} -gt 0 ]; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+scripts/install-packages.sh check-kernels-aarch64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 aarch64-linux-gnu-gcc -std=c11 -O2 -static -Wall -Wextra -Werror \

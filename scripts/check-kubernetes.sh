@@ -18,9 +18,7 @@ venv=.build/kubernetes-validate
 if ! "$venv/bin/kubernetes-validate" --version 2>/dev/null | grep -q "$version"; then
     rm -rf "$venv"
     if ! python3 -m venv "$venv" 2>/dev/null; then
-        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+        scripts/install-packages.sh check-kubernetes python3-venv
         python3 -m venv "$venv"
     fi
     "$venv/bin/pip" install -q --disable-pip-version-check "kubernetes-validate==$version"

@@ -11,11 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/setup.sh)"
-if ! command -v valgrind >/dev/null 2>&1; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
-fi
+scripts/install-packages.sh leak-check valgrind
 swift build --build-tests
 # The release binary as scripts/demo.sh builds it.
 swift build -c release --static-swift-stdlib --product genre-stream

@@ -5,17 +5,7 @@ set -euo pipefail
 
 # sox and alsa-utils (arecord) only for the tests that compare with their output.
 packages=(pkg-config libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev libebur128-dev sox alsa-utils systemd curl chromium ffmpeg)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "setup: installing ${missing[*]}" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+"$(dirname "$0")/install-packages.sh" setup "${packages[@]}"
 
 # The Swift toolchain: on PATH already, or at /opt/swift as on the project's machines.
 if ! command -v swift >/dev/null 2>&1; then

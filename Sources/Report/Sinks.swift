@@ -17,17 +17,25 @@ extension EventSink {
     public func finishInput() throws {}
 }
 
-/// One line per window, in the chosen format (CSV's header once, before the first).
-public final class WindowLines: EventSink {
-    private let formatter: LineFormatter
-    private let writer: LineWriter
+/// Writes lines of one format to one writer, CSV's header once, before the first.
+public class FormattedLines<Formatter> {
+    let formatter: Formatter
+    let writer: LineWriter
+
+    init(formatter: Formatter, header: String?, writer: LineWriter) throws {
+        self.formatter = formatter
+        self.writer = writer
+        if let header { try writer.write(line: header) }
+    }
+}
+
+/// One line per window, in the chosen format.
+public final class WindowLines: FormattedLines<LineFormatter>, EventSink {
     /// Stall events since the last window: the next line's `stalls`.
     private var stalls = 0
 
     public init(formatter: LineFormatter, writer: LineWriter) throws {
-        self.formatter = formatter
-        self.writer = writer
-        if let header = formatter.headerLine { try writer.write(line: header) }
+        try super.init(formatter: formatter, header: formatter.headerLine, writer: writer)
     }
 
     public func handle(_ event: StreamEvent) throws {
@@ -45,15 +53,11 @@ public final class WindowLines: EventSink {
 
 /// One line per segment, written when the smoothed label changes, at a stall (the time
 /// without audio is in no segment) and at the end of each input.
-public final class SegmentLines: EventSink {
+public final class SegmentLines: FormattedLines<SegmentFormatter>, EventSink {
     private var tracker = SegmentTracker()
-    private let formatter: SegmentFormatter
-    private let writer: LineWriter
 
     public init(formatter: SegmentFormatter, writer: LineWriter) throws {
-        self.formatter = formatter
-        self.writer = writer
-        if let header = formatter.headerLine { try writer.write(line: header) }
+        try super.init(formatter: formatter, header: formatter.headerLine, writer: writer)
     }
 
     public func handle(_ event: StreamEvent) throws {

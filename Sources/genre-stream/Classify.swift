@@ -105,7 +105,7 @@ struct Classify: ParsableCommand {
 
     @Option(help: LiveMonitorSink.help) var listen: String?
 
-    @Flag(help: ArgumentHelp("Measure loudness by EBU R128 / ITU-R BS.1770 (libebur128) on the decoded audio, every channel at its own rate: momentary and short-term loudness at each window's end and the true peak within it, the integrated loudness and range in the summary."))
+    @Flag(help: ArgumentHelp("Measure loudness by EBU R128 / ITU-R BS.1770 (libebur128) on the decoded audio, every channel at its own rate: momentary and short-term loudness at each window's end and the true peak within it; integrated loudness and range per segment, per label and for the input in the summary."))
     var loudness = false
 
     @Option(name: .customLong("name"),

@@ -40,8 +40,8 @@ public struct Loudness: Sendable, Equatable {
 /// per-window path allocates nothing. A window holds at most 6.4 s of new audio
 /// (`blockCapacity` blocks), which every model's hop is within.
 public struct LoudnessBlocks: Sendable, Equatable {
-    public static let blockCapacity = 64
-    public static let shortTermCapacity = 8
+    static let blockCapacity = 64
+    static let shortTermCapacity = 8
     /// Block loudness, LUFS (-infinity for digital silence).
     public private(set) var blockCount = 0
     private var blockStorage = InlineArray<64, Float>(repeating: 0)
