@@ -44,9 +44,10 @@ public struct SegmentTracker: Sendable {
     private var confidenceSum = 0.0
     private var confidenceCount = 0
     private var count = 0
-    /// Where the last closed segment of this input ended on the wall clock, while the next
-    /// one follows it directly (nil after a stall and at the start of an input).
+    /// Where the last closed segment of this input ended on the wall clock (nil at the
+    /// start of an input), and whether a stall lies between it and the next one.
     private var lastWallEnd: Double?
+    private var stallSinceLast = false
     /// The loudness of the segment in progress (made at the first window that has one).
     private var loudness: LoudnessIntegrator?
 
@@ -70,7 +71,11 @@ public struct SegmentTracker: Sendable {
             // Segments tile: one starts where the one before it ended. Windows do not come
             // at exactly their audio's pace (a burst after buffering), so the wall clock
             // minus the window's audio could fall before the previous segment's end.
-            let start = lastWallEnd ?? wallSeconds - result.newSeconds
+            // After a stall the next one starts at its own audio's time, but never before
+            // the last one's end: audio that comes in a burst after a stall must not overlap it.
+            let ownStart = wallSeconds - result.newSeconds
+            let start = lastWallEnd.map { stallSinceLast ? max($0, ownStart) : $0 } ?? ownStart
+            stallSinceLast = false
             current = Segment(
                 source: result.source, index: count, label: label, kind: result.kind,
                 startSeconds: result.endSeconds - result.newSeconds, endSeconds: result.endSeconds, windows: 1,
@@ -94,6 +99,7 @@ public struct SegmentTracker: Sendable {
         current = nil
         count = 0
         lastWallEnd = nil
+        stallSinceLast = false
     }
 
     /// The input stalled: the segment in progress ends at its last window, and the next
@@ -101,7 +107,7 @@ public struct SegmentTracker: Sendable {
     public mutating func breakSegment(emit: (Segment) throws -> Void) rethrows {
         if let open = current { try emit(closed(open, final: false)) }
         current = nil
-        lastWallEnd = nil
+        stallSinceLast = true
     }
 
     private mutating func closed(_ segment: Segment, final: Bool) -> Segment {

@@ -76,6 +76,20 @@ final class SegmentTrackerTests: XCTestCase {
         XCTAssertEqual(out.map(\.isFinal), [false, true])
     }
 
+    /// Audio that comes in a burst after a stall (a writer catching up) starts its segment
+    /// where the one before the stall ended, not before it (found feeding a pipe that paused).
+    func testABurstAfterAStallDoesNotOverlapTheSegmentBefore() {
+        var tracker = SegmentTracker()
+        var out: [Segment] = []
+        tracker.process(Self.result(0, "jazz"), wallSeconds: 1003) { out.append($0) }
+        tracker.process(Self.result(1, "jazz"), wallSeconds: 1006) { out.append($0) }
+        tracker.breakSegment { out.append($0) }
+        tracker.process(Self.result(2, "jazz"), wallSeconds: 1007.5) { out.append($0) }
+        tracker.finish { out.append($0) }
+        XCTAssertEqual(out.map(\.startWallSeconds), [1000, 1006])
+        XCTAssertEqual(out.map(\.endWallSeconds), [1006, 1007.5])
+    }
+
     func testSegmentsEmittedWhenTheLabelChangesNotBefore() {
         var tracker = SegmentTracker()
         var out: [Segment] = []
