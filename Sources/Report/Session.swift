@@ -61,7 +61,7 @@ public final class Session {
         switch input {
         case .stdin: (watch, name) = (makeStallWatch(), "stdin")
         case .file(let path): (watch, name) = (nil, path)
-        case .device(let device, _): (watch, name) = (makeStallWatch(), "alsa:" + device)
+        case .device(let device, _): (watch, name) = (makeStallWatch(), ALSACapture.sourceName(device: device))
         }
         let sinks = [noticeLines] + self.sinks
         for sink in sinks { try sink.startInput(source: streamName ?? name) }

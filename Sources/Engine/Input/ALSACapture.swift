@@ -13,6 +13,8 @@ import Glibc
 public final class ALSACapture: AudioSource {
     public let format: StreamFormat
     public let name: String
+    /// How outputs name a capture from `device` (`alsa:hw:1,0`).
+    public static func sourceName(device: String) -> String { "alsa:" + device }
     /// The sample format the device agreed to.
     public let encoding: SampleEncoding
     /// Frames per period (one `read(into:)` returns at most this many) and in the ring buffer.
@@ -54,7 +56,7 @@ public final class ALSACapture: AudioSource {
         self.pcm = pcm
         self.device = device
         watch = stallWatch
-        name = "alsa:" + device
+        name = Self.sourceName(device: device)
         format = StreamFormat(sampleRate: settings.rate, channels: settings.channels)
         encoding = settings.encoding
         periodFrames = settings.periodFrames

@@ -124,6 +124,7 @@ public final class Pipeline {
     /// `open` gives the source, reports that as this run's event too.
     public func run(opening open: () throws -> AudioSource, stallWatch watch: StallWatch?,
                     emit: (StreamEvent) throws -> Void) throws {
+        // Before opening: a stall while the source opens is stamped at 0 s of this input.
         frontend.reset()
         // The stall watch reports from inside a read, while the network is idle: its
         // events join the others here, for this run only.
@@ -163,7 +164,6 @@ public final class Pipeline {
             try notice(Notice(.warning, "\(source.name) is \(source.format.sampleRate) Hz: mel bands above \(source.format.sampleRate / 2) Hz "
                               + "will be empty (the model expects \(frontendSettings.sampleRate) Hz audio); genre accuracy will suffer"))
         }
-        frontend.reset()
         assembler.reset()
         classifier.reset()
         for lane in lanes { lane.reset() }
